@@ -1,0 +1,76 @@
+"""Validation of in-memory arrays and the one `tf.data` pipeline every source ends in.
+
+Images leave as float32 NHWC in [-1, 1]; 2D points leave as float32 (n, d) in data coordinates.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.errors import DataError
+
+#: Value ranges that `value_range=` may declare for float images, mapped linearly to [-1, 1].
+VALUE_RANGES = {(0, 1), (0, 255), (-1, 1)}
+
+
+def images_to_unit_range(images, *, source, value_range=None):
+    """Checks `images` and returns them as float32 NHWC in [-1, 1].
+
+    uint8 images are read as [0, 255]. Float images must already lie in [-1, 1] unless `value_range`
+    ((0, 1) or (0, 255)) says otherwise; anything outside the declared range is refused, since a silent
+    rescale of the wrong range trains a model on wrong data. Grayscale (n, h, w) gains a channel axis.
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3, 4) or 0 in images.shape:
+        raise DataError(f"{source}: expected images of shape (n, height, width, channels) with 1, 3 or 4 "
+                        f"channels. Received: shape {images.shape}")
+    if images.dtype == np.uint8:
+        value_range = (0, 255)
+    elif not np.issubdtype(images.dtype, np.floating) and not np.issubdtype(images.dtype, np.integer):
+        raise DataError(f"{source}: expected uint8 or float images. Received: dtype {images.dtype}")
+    value_range = tuple(value_range) if value_range is not None else (-1, 1)
+    if value_range not in VALUE_RANGES:
+        raise DataError(f"{source}: value_range must be one of {sorted(VALUE_RANGES)}. Received: {value_range}")
+    low, high = float(images.min()), float(images.max())
+    if not np.isfinite(low) or not np.isfinite(high):
+        raise DataError(f"{source}: images contain NaN or infinite values")
+    if low < value_range[0] or high > value_range[1]:
+        raise DataError(f"{source}: expected pixel values in {list(value_range)} (pass value_range=(0, 1) or "
+                        f"(0, 255) for other float ranges). Received: values in [{low:g}, {high:g}]")
+    scale = (value_range[1] - value_range[0]) / 2.0
+    return ((images.astype(np.float32) - value_range[0]) / scale - 1.0).astype(np.float32)
+
+
+def check_points(points, *, source):
+    """Checks a float array of points of shape (n, d) and returns it as float32."""
+    points = np.asarray(points)
+    if points.ndim != 2 or 0 in points.shape or not np.issubdtype(points.dtype, np.number):
+        raise DataError(f"{source}: expected numeric points of shape (n, dimensions). "
+                        f"Received: shape {points.shape}, dtype {points.dtype}")
+    if not np.all(np.isfinite(points)):
+        raise DataError(f"{source}: points contain NaN or infinite values")
+    return points.astype(np.float32)
+
+
+def resize_images(images, image_size):
+    """Bilinear resize of float images in [-1, 1] to `image_size` x `image_size`, clipped to [-1, 1]."""
+    if image_size is None or images.shape[1:3] == (image_size, image_size):
+        return images
+    resized = tf.image.resize(images, (image_size, image_size), method="bilinear", antialias=True)
+    return np.clip(resized.numpy(), -1.0, 1.0)
+
+
+def make_dataset(features, labels=None, *, batch_size, shuffle=True, seed=0, source="data"):
+    """Shuffled, batched (dropping the remainder) and prefetched `tf.data.Dataset` of `features`
+    (and `labels`, as (features, labels) pairs, when given)."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    if len(features) < batch_size:
+        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
+                        f"Received: batch_size={batch_size} for {len(features)} examples")
+    elements = features if labels is None else (features, np.asarray(labels))
+    dataset = tf.data.Dataset.from_tensor_slices(elements)
+    if shuffle:
+        dataset = dataset.shuffle(len(features), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

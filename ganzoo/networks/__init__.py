@@ -1,0 +1,4 @@
+"""Architectures only: functional Keras builders. No optimisers, no losses."""
+
+from ganzoo.networks.dcgan import build_dcgan_discriminator, build_dcgan_generator  # noqa: F401
+from ganzoo.networks.mlp import build_mlp_discriminator, build_mlp_generator  # noqa: F401

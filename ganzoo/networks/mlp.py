@@ -1,0 +1,37 @@
+"""Multilayer perceptrons for the original GAN on low-dimensional data (Goodfellow et al. 2014)."""
+
+import math
+
+import keras
+
+from ganzoo.networks.initializers import InitializerSeeds
+
+
+def _hidden_stack(x, hidden_units, activation, init, name):
+    for index, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, kernel_initializer=init.glorot_uniform(), name=f"{name}_dense_{index}")(x)
+        x = keras.layers.Activation(activation, name=f"{name}_{activation}_{index}")(x)
+    return x
+
+
+def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), activation="relu",
+                        output_activation="linear", seed=None, name="generator"):
+    """z of shape (latent_dim,) -> a sample of `output_shape` through dense layers."""
+    init = InitializerSeeds(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = _hidden_stack(z, hidden_units, activation, init, name)
+    x = keras.layers.Dense(math.prod(output_shape), activation=output_activation,
+                           kernel_initializer=init.glorot_uniform(), name=f"{name}_output")(x)
+    x = keras.layers.Reshape(tuple(output_shape), name=f"{name}_reshape")(x)
+    return keras.Model(z, x, name=name)
+
+
+def build_mlp_discriminator(*, input_shape, hidden_units=(128, 128), activation="leaky_relu",
+                            seed=None, name="discriminator"):
+    """A sample of `input_shape` -> one logit through dense layers."""
+    init = InitializerSeeds(seed)
+    inputs = keras.Input(tuple(input_shape), name="x")
+    x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
+    x = _hidden_stack(x, hidden_units, activation, init, name)
+    logits = keras.layers.Dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(x)
+    return keras.Model(inputs, logits, name=name)

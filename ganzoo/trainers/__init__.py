@@ -1,0 +1,6 @@
+"""`keras.Model` subclasses that play GAN games: one base class owns the update (`base.py`), one file
+per variant declares its players and objectives."""
+
+from ganzoo.trainers.base import AdversarialTrainer, Player  # noqa: F401
+from ganzoo.trainers.dcgan import DCGAN  # noqa: F401
+from ganzoo.trainers.gan import GAN  # noqa: F401

@@ -1,0 +1,118 @@
+"""The original GAN game (Goodfellow et al. 2014) between a generator and a discriminator."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from ganzoo.losses import get_loss_family
+from ganzoo.trainers.base import AdversarialTrainer, Player
+
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class GAN(AdversarialTrainer):
+    """Generator G: z -> x against discriminator D: x -> logit, trained with `fit`.
+
+    Args:
+        generator: a model mapping latents of shape (latent_dim,) to samples.
+        discriminator: a model mapping samples to logits (one per sample, or a patch map).
+        loss: the adversarial loss family: "minimax" (G descends E[log(1 - D(G(z)))], the
+            saturating loss of the paper's equation 1), "non_saturating" (G ascends E[log D(G(z))]),
+            "wasserstein", "hinge" or "least_squares".
+        discriminator_steps: k, discriminator updates per generator update, each on a fresh real
+            minibatch (Algorithm 1); the dataset batch must then hold k minibatches.
+        latent_distribution: "normal" (N(0, I)) or "uniform" (U[-1, 1]^d).
+        seed: seeds the model's random stream (latents drawn inside `train_step`).
+    """
+
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, generator, discriminator, *, loss="non_saturating", discriminator_steps=1,
+                 latent_distribution="normal", seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.loss_family = get_loss_family(loss)
+        if not isinstance(discriminator_steps, int) or isinstance(discriminator_steps, bool) or discriminator_steps < 1:
+            raise ValueError(f"discriminator_steps must be an integer >= 1. Received: discriminator_steps={discriminator_steps!r}")
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}. "
+                             f"Received: latent_distribution={latent_distribution!r}")
+        generator_output = tuple(generator.output.shape[1:])
+        discriminator_input = tuple(discriminator.input.shape[1:])
+        if generator_output != discriminator_input:
+            raise ValueError(f"The generator's output shape must be the discriminator's input shape. Received: "
+                             f"generator output {generator_output}, discriminator input {discriminator_input}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.loss = loss
+        self.discriminator_steps = discriminator_steps
+        self.latent_distribution = latent_distribution
+        self.latent_dim = int(generator.input.shape[-1])
+        self.sample_shape = generator_output
+
+    def players(self):
+        return [
+            Player("discriminator", [self.discriminator], self.discriminator_objective, self.discriminator_steps),
+            Player("generator", [self.generator], self.generator_objective, 1),
+        ]
+
+    def default_optimizer(self, player_name):
+        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+    # -- objectives -------------------------------------------------------------------------------
+
+    def discriminator_objective(self, real):
+        fake = self.generator(self.sample_latents(ops.shape(real)[0]), training=True)
+        real_logits = self.discriminator(real, training=True)
+        fake_logits = self.discriminator(ops.stop_gradient(fake), training=True)
+        loss = self.loss_family.discriminator_loss(real_logits, fake_logits)
+        return loss, {
+            "d_loss": loss,
+            "d_real": ops.mean(ops.sigmoid(real_logits)),
+            "d_fake": ops.mean(ops.sigmoid(fake_logits)),
+        }
+
+    def generator_objective(self, real):
+        fake = self.generator(self.sample_latents(ops.shape(real)[0]), training=True)
+        loss = self.loss_family.generator_loss(self.discriminator(fake, training=True))
+        return loss, {"g_loss": loss}
+
+    # -- sampling ---------------------------------------------------------------------------------
+
+    def sample_latents(self, batch_size, seed=None):
+        """Latents from the prior; `seed=None` draws from the model's seed stream."""
+        shape = (batch_size, self.latent_dim)
+        seed = self.draw_seed() if seed is None else tf.constant([seed, 0], tf.int64)
+        if self.latent_distribution == "uniform":
+            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
+        return tf.random.stateless_normal(shape, seed)
+
+    def generate(self, n, *, seed=0, batch_size=256):
+        """`n` samples as a numpy array, from latents fixed by the integer `seed`."""
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer. Received: n={n!r}")
+        z = self.sample_latents(n, seed=seed)
+        return np.asarray(self.generator.predict(z, batch_size=batch_size, verbose=0))
+
+    def call(self, z, training=False):
+        """The model applied to latents is its generator."""
+        return self.generator(z, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            loss=self.loss,
+            discriminator_steps=self.discriminator_steps,
+            latent_distribution=self.latent_distribution,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
