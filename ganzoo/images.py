@@ -1,0 +1,63 @@
+"""Pictures of samples, written as PNG with TensorFlow (no imaging library needed): image grids, and
+scatter plots of 2D points drawn straight into pixels."""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+
+def to_uint8(images):
+    """Float images in [-1, 1] -> uint8 in [0, 255] (values outside are clipped)."""
+    return np.round((np.clip(np.asarray(images, np.float32), -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
+def image_grid(images, columns=None, padding=1):
+    """Tiles NHWC images in [-1, 1] into one uint8 (H, W, C) picture, row by row."""
+    images = to_uint8(images)
+    n, height, width, channels = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    grid = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding, channels), np.uint8)
+    for index, image in enumerate(images):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def scatter_plot(samples, reference=None, size=256, bounds=None):
+    """A uint8 RGB picture of 2D `samples` (red) over `reference` points (grey), `size` pixels square."""
+    samples = np.asarray(samples, np.float32)
+    everything = samples if reference is None else np.concatenate([samples, reference])
+    if bounds is None:
+        low, high = everything.min(axis=0), everything.max(axis=0)
+        margin = 0.05 * np.maximum(high - low, 1e-6)
+        bounds = (float((low - margin).min()), float((high + margin).max()))
+    picture = np.full((size, size, 3), 255, np.uint8)
+
+    def draw(points, colour):
+        scaled = (points - bounds[0]) / (bounds[1] - bounds[0]) * (size - 1)
+        inside = np.all((scaled >= 0) & (scaled <= size - 1), axis=1)
+        columns, rows = np.round(scaled[inside, 0]).astype(int), np.round(size - 1 - scaled[inside, 1]).astype(int)
+        picture[rows, columns] = colour
+
+    if reference is not None:
+        draw(np.asarray(reference, np.float32), (170, 170, 170))
+    draw(samples, (200, 30, 30))
+    return picture
+
+
+def samples_picture(samples, reference=None):
+    """The natural picture of generated samples: a grid for images, a scatter plot for 2D points."""
+    samples = np.asarray(samples)
+    if samples.ndim == 4:
+        return image_grid(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        return scatter_plot(samples, reference)
+    raise ValueError(f"Can draw images (n, h, w, c) or 2D points (n, 2). Received: shape {samples.shape}")
+
+
+def write_png(path, picture):
+    """Writes a uint8 (H, W, C) picture to `path` as PNG."""
+    tf.io.write_file(str(path), tf.io.encode_png(np.asarray(picture, np.uint8)))

@@ -1,0 +1,119 @@
+"""Zoo configs: YAML recipes (model + data + optimisers + training), validated on load.
+
+Overrides use dotted keys (`optimizer.generator.learning_rate=1e-4`) or, from Python, a leaf name
+that is unique in the schema (`latent_dim=2`). Every override is validated like the file itself.
+"""
+
+import copy
+
+import yaml
+
+from ganzoo.errors import ConfigError
+from ganzoo.losses import LOSS_FAMILIES
+from ganzoo.trainers.gan import LATENT_DISTRIBUTIONS
+from ganzoo.zoo.model_types import MODEL_TYPES
+from ganzoo.zoo.schema import Field, leaf_keys, validate
+
+OPTIMIZER_SCHEMA = {
+    "name": Field(str, "adam", choices=("adam", "sgd", "rmsprop")),
+    "learning_rate": Field(float, 2e-4, minimum=0.0),
+    "beta_1": Field(float, 0.5, minimum=0.0, maximum=1.0, help="Adam only"),
+    "beta_2": Field(float, 0.999, minimum=0.0, maximum=1.0, help="Adam only"),
+    "momentum": Field(float, 0.0, minimum=0.0, maximum=1.0, help="SGD and RMSprop only"),
+}
+
+
+def schema_for(model_type):
+    """The full schema of a config whose model.type is `model_type`."""
+    if model_type not in MODEL_TYPES:
+        raise ConfigError(f"model.type must be one of {sorted(MODEL_TYPES)}. Received: model.type={model_type!r}")
+    kind = MODEL_TYPES[model_type]
+    return {
+        "description": Field(str, ""),
+        "model": {
+            "type": Field(str, choices=tuple(MODEL_TYPES)),
+            "latent_dim": Field(int, 64, minimum=1),
+            "latent_distribution": Field(str, "normal", choices=LATENT_DISTRIBUTIONS),
+            "loss": Field(str, "non_saturating", choices=tuple(LOSS_FAMILIES)),
+            "discriminator_steps": Field(int, 1, minimum=1, maximum=100),
+            "generator": kind.generator_schema,
+            "discriminator": kind.discriminator_schema,
+        },
+        "data": {
+            "name": Field(str, help="digits, ring, grid, a path (.npz or folder) or a tfds name"),
+            "split": Field(str, "train"),
+            "image_size": Field(int, None, minimum=4, nullable=True),
+            "batch_size": Field(int, 64, minimum=1, help="minibatch per update (the dataset batch is k times this)"),
+            "num_samples": Field(int, None, minimum=1, nullable=True, help="ring/grid only"),
+        },
+        "optimizer": {"generator": OPTIMIZER_SCHEMA, "discriminator": OPTIMIZER_SCHEMA},
+        "training": {
+            "epochs": Field(int, 10, minimum=1),
+            "steps_per_epoch": Field(int, None, minimum=1, nullable=True),
+            "seed": Field(int, 0, minimum=0),
+            "jit_compile": Field(bool, False),
+        },
+    }
+
+
+def parse_override(text):
+    """'a.b=value' -> ('a.b', value) with the value read as YAML (numbers, booleans, lists, null)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"An override must look like key.subkey=value. Received: {text!r}")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise ConfigError(f"Cannot read the value of override {text!r} as YAML") from None
+
+
+def _resolve_key(key, schema):
+    keys = leaf_keys(schema)
+    if key in keys:
+        return key
+    matches = [full for full in keys if full.endswith(f".{key}")]
+    if len(matches) == 1 and "." not in key:
+        return matches[0]
+    if len(matches) > 1:
+        raise ConfigError(f"Override {key!r} is ambiguous; use one of {matches}. Received: {key}")
+    raise ConfigError(f"Unknown config key {key!r}. Expected one of: {', '.join(keys)}. Received: {key}")
+
+
+def apply_overrides(raw, overrides):
+    """A copy of the raw (unvalidated) config with `overrides` ({key: value}) set, then validated."""
+    config = copy.deepcopy(raw)
+    overrides = dict(overrides or {})
+    if "model.type" in overrides:
+        config.setdefault("model", {})["type"] = overrides.pop("model.type")
+    schema = schema_for((config.get("model") or {}).get("type"))
+    for key, value in overrides.items():
+        *parents, leaf = _resolve_key(key, schema).split(".")
+        node = config
+        for parent in parents:
+            node = node.setdefault(parent, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"Cannot set {key}: {parent} is not a mapping in the config")
+        node[leaf] = value
+    return validate(config, schema)
+
+
+def load_config_file(path, overrides=None):
+    """Reads, overrides and validates the YAML config at `path`."""
+    try:
+        with open(path) as file:
+            raw = yaml.safe_load(file) or {}
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path!r}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"Config file {path!r} is not valid YAML: {error}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("model"), dict):
+        raise ConfigError(f"{path}: expected a mapping with a model section (model.type). Received: {raw!r}"[:300])
+    try:
+        return apply_overrides(raw, overrides)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def dump_config(config):
+    """The config as YAML text (keys in schema order)."""
+    return yaml.safe_dump(config, sort_keys=False)

@@ -1,0 +1,95 @@
+"""The zoo: entry names -> validated configs -> compiled models.
+
+An entry `<model>-<dataset>` is the file `zoo_configs/<entry>.yaml`. `build` turns an entry (or a
+validated config) into a compiled trainer whose networks match the entry's data.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import keras
+
+from ganzoo import data as ganzoo_data
+from ganzoo.errors import ConfigError, UnknownEntryError
+from ganzoo.zoo.config import load_config_file
+from ganzoo.zoo.model_types import MODEL_TYPES
+
+
+def config_dirs():
+    """Where zoo configs are looked for: $GANZOO_CONFIG_DIR, the source checkout, the installed copy."""
+    candidates = [os.environ.get("GANZOO_CONFIG_DIR"),
+                  Path(__file__).resolve().parents[2] / "zoo_configs",
+                  Path(sys.prefix) / "share" / "ganzoo" / "zoo_configs"]
+    return [Path(c) for c in candidates if c and Path(c).is_dir()]
+
+
+def _entry_paths():
+    paths = {}
+    for directory in reversed(config_dirs()):  # earlier directories win
+        paths.update({path.stem: path for path in sorted(directory.glob("*.yaml"))})
+    return dict(sorted(paths.items()))
+
+
+def list_models():
+    """{entry name: one-line description} for every zoo entry."""
+    return {name: load_config_file(path)["description"] for name, path in _entry_paths().items()}
+
+
+def get_config(name, overrides=None):
+    """The validated config of entry `name` (or of a YAML file path) with `overrides` applied."""
+    if str(name).endswith((".yaml", ".yml")):
+        return load_config_file(name, overrides)
+    paths = _entry_paths()
+    if name not in paths:
+        raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(paths)} (see `ganzoo list`). "
+                                f"Received: {name!r}")
+    return load_config_file(paths[name], overrides)
+
+
+def data_options(data_config):
+    """Keyword arguments for `ganzoo.data.load` from a config's data section."""
+    options = {"split": data_config["split"], "image_size": data_config["image_size"]}
+    if data_config["num_samples"] is not None:
+        options["num_samples"] = data_config["num_samples"]
+    return options
+
+
+def sample_shape_of(data_config):
+    """The shape of one example of the config's dataset."""
+    dataset = ganzoo_data.load(data_config["name"], batch_size=1, shuffle=False, **data_options(data_config))
+    return tuple(dataset.element_spec.shape[1:])
+
+
+def build_optimizer(config):
+    name = config["name"]
+    if name == "adam":
+        return keras.optimizers.Adam(config["learning_rate"], beta_1=config["beta_1"], beta_2=config["beta_2"])
+    if name == "sgd":
+        return keras.optimizers.SGD(config["learning_rate"], momentum=config["momentum"])
+    return keras.optimizers.RMSprop(config["learning_rate"], momentum=config["momentum"])
+
+
+def build_from_config(config, sample_shape=None, compile=True):
+    """A trainer from a validated config; `sample_shape` defaults to the shape of the config's data."""
+    sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
+    model_config, seed = config["model"], config["training"]["seed"]
+    kind = MODEL_TYPES[model_config["type"]]
+    try:
+        generator, discriminator = kind.build_networks(model_config=model_config, sample_shape=sample_shape, seed=seed)
+        model = kind.trainer(generator, discriminator, loss=model_config["loss"],
+                             discriminator_steps=model_config["discriminator_steps"],
+                             latent_distribution=model_config["latent_distribution"], seed=seed)
+    except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points
+        raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
+    if compile:
+        model.compile(optimizers={player: build_optimizer(config["optimizer"][player])
+                                  for player in ("generator", "discriminator")},
+                      jit_compile=config["training"]["jit_compile"])
+    return model
+
+
+def build(name, *, compile=True, **overrides):
+    """A compiled model for zoo entry `name`. Keyword overrides use unique leaf names
+    (`latent_dim=2`) or, through a dict, dotted keys (`**{"optimizer.generator.learning_rate": 1e-3}`)."""
+    return build_from_config(get_config(name, overrides), compile=compile)
