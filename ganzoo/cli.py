@@ -1,0 +1,74 @@
+"""The `ganzoo` command line: a thin layer over `ganzoo.zoo` and `ganzoo.runs`.
+
+User errors (bad config, data, entry, folder) print one line and exit with status 2.
+"""
+
+import argparse
+import os
+import sys
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="ganzoo", description="A zoo of GANs for Keras 3.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("list", help="list the zoo entries")
+
+    train = commands.add_parser("train", help="train a zoo entry (or a YAML config file)")
+    train.add_argument("entry", help="zoo entry name (see `ganzoo list`) or a path to a YAML config")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--steps-per-epoch", type=int)
+    train.add_argument("--batch-size", type=int, help="minibatch per update")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--out", help="run folder (default: runs/ENTRY); rerun into it to resume")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value, e.g. --set optimizer.generator.learning_rate=1e-4")
+    train.add_argument("--overwrite", action="store_true", help="replace a finished or different run in --out")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sample = commands.add_parser("sample", help="draw samples of a trained model into a PNG")
+    sample.add_argument("source", help="a run folder or a .keras file")
+    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", default="samples.png")
+    return parser
+
+
+def run(argv):
+    """Runs one command; raises `GanzooError` for user errors (see `main`)."""
+    args = _parser().parse_args(argv)
+    from ganzoo import runs, zoo  # imported after parsing so that --help is fast
+
+    if args.command == "list":
+        entries = zoo.list_models()
+        width = max(map(len, entries), default=0)
+        for name, description in entries.items():
+            print(f"{name:<{width}}  {description}")
+    elif args.command == "train":
+        overrides = dict(zoo.parse_override(text) for text in args.set)
+        run_dir = runs.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
+                             epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
+                             seed=args.seed, verbose=0 if args.quiet else "auto")
+        print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
+    elif args.command == "sample":
+        runs.sample(args.source, out=args.out, n=args.n, seed=args.seed)
+        print(f"Wrote {args.n} samples to {args.out}")
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ganzoo.errors import GanzooError
+
+    try:
+        run(sys.argv[1:] if argv is None else argv)
+    except GanzooError as error:
+        print(f"ganzoo: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ganzoo: interrupted; rerun the same command to resume from the last finished epoch", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""A training run on disk: the function behind `ganzoo train` and `ganzoo sample`.
+
+Run folder layout:
+    config.yaml        the resolved, validated config (written first)
+    backup/            Keras BackupAndRestore state; an interrupted run resumes from it when rerun
+    checkpoints/       last.keras, the whole model at the end of the latest epoch
+    history.csv        per-epoch losses
+    model.keras        the final model (written last, atomically: its presence means "finished")
+    samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points)
+
+Everything a user can get wrong (config, data, entry name, folder) is checked before the folder is
+created, so a failed start leaves nothing behind. A rerun into the same folder with the same config
+resumes; with a different config, or into a finished run, it stops with an error.
+"""
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import yaml
+
+from ganzoo import data as ganzoo_data
+from ganzoo import images
+from ganzoo.errors import DataError, RunDirectoryError, TrainingDivergedError
+from ganzoo.zoo import registry
+from ganzoo.zoo.config import dump_config
+
+CONFIG_FILE, MODEL_FILE, SAMPLES_FILE = "config.yaml", "model.keras", "samples.png"
+SAMPLE_SEED = 0
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises `TrainingDivergedError` at the first batch whose logged losses are not finite.
+
+    Unlike `keras.callbacks.TerminateOnNaN` it checks every logged value, not only "loss", and it
+    raises instead of ending training normally, so BackupAndRestore keeps the last good epoch."""
+
+    def __init__(self, run_dir=None):
+        super().__init__()
+        self.run_dir = run_dir
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
+        if bad:
+            where = f" The last good state (end of epoch {self.epoch}) is kept in {self.run_dir}/backup." \
+                if self.run_dir else ""
+            raise TrainingDivergedError(f"Training diverged at epoch {self.epoch + 1}, batch {batch + 1}: "
+                                        f"non-finite {bad}. Try a lower learning rate "
+                                        f"(--set optimizer.discriminator.learning_rate=...).{where}")
+
+
+def _first_difference(old, new, prefix=""):
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found = _first_difference(a, b, f"{prefix}{key}.")
+            if found:
+                return found
+        elif a != b:
+            return f"{prefix}{key}: {a!r} in the folder, {b!r} now"
+    return None
+
+
+def _prepare_run_dir(run_dir, config, overwrite):
+    """Checks `run_dir` can hold this run; returns True when it resumes an interrupted one."""
+    if not run_dir.exists():
+        return False
+    if (run_dir / MODEL_FILE).exists():
+        if not overwrite:
+            raise RunDirectoryError(f"{run_dir} already holds a finished run ({MODEL_FILE}). Choose another --out "
+                                    f"or pass --overwrite. Received: --out {run_dir}")
+        shutil.rmtree(run_dir)
+        return False
+    if not (run_dir / CONFIG_FILE).exists():
+        if any(run_dir.iterdir()):
+            raise RunDirectoryError(f"{run_dir} is not empty and is not a ganzoo run folder (no {CONFIG_FILE}). "
+                                    f"Received: --out {run_dir}")
+        return False
+    with open(run_dir / CONFIG_FILE) as file:
+        previous = yaml.safe_load(file)
+    difference = _first_difference(previous, config)
+    if difference is None:
+        return True
+    if overwrite:
+        shutil.rmtree(run_dir)
+        return False
+    raise RunDirectoryError(f"{run_dir} holds an unfinished run of a different config ({difference}). Rerun "
+                            f"with the same settings to resume, or pass --overwrite. Received: --out {run_dir}")
+
+
+def _write_atomically(path, write):
+    """Calls `write(partial_path)` then renames the result to `path`, so `path` is never half-written."""
+    partial = path.with_name(f".partial-{path.name}")
+    write(partial)
+    os.replace(partial, path)
+
+
+def training_overrides(*, epochs=None, steps_per_epoch=None, batch_size=None, seed=None, overrides=None):
+    """The dotted overrides that the `ganzoo train` flags stand for, merged with `overrides`."""
+    merged = dict(overrides or {})
+    for key, value in (("training.epochs", epochs), ("training.steps_per_epoch", steps_per_epoch),
+                       ("data.batch_size", batch_size), ("training.seed", seed)):
+        if value is not None:
+            merged[key] = value
+    return merged
+
+
+def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", **flags):
+    """Trains zoo entry `entry` (or a YAML config path) into the folder `out` (default
+    runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. Returns the run folder."""
+    config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
+    data_config, training = config["data"], config["training"]
+    model = registry.build_from_config(config)
+    dataset = ganzoo_data.load(data_config["name"], batch_size=model.real_batch_size(data_config["batch_size"]),
+                               seed=training["seed"], **registry.data_options(data_config))
+    run_dir = Path(out or Path("runs") / Path(entry).stem)
+    resuming = _prepare_run_dir(run_dir, config, overwrite)
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    if not resuming:
+        _write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        StopOnNonFiniteLoss(run_dir),
+        keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+    ]
+    model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
+              callbacks=callbacks, verbose=verbose, shuffle=False)
+    write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
+    _write_atomically(run_dir / MODEL_FILE, model.save)
+    return run_dir
+
+
+def _reference_points(data_config, n=2500):
+    if data_config["name"] in ganzoo_data.MIXTURES:
+        return ganzoo_data.MIXTURES[data_config["name"]].sample(n, seed=SAMPLE_SEED)[0]
+    return None
+
+
+def write_samples(model, path, n=64, seed=SAMPLE_SEED, reference=None):
+    """Writes a picture of `n` samples from latents fixed by `seed`; 2D models draw 2,500 points."""
+    samples = model.generate(2500 if len(model.sample_shape) == 1 else n, seed=seed)
+    images.write_png(path, images.samples_picture(samples, reference))
+    return path
+
+
+def load_run(path):
+    """The model of a run folder (its model.keras) or of a `.keras` file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE if (path / MODEL_FILE).exists() else path / "checkpoints" / "last.keras"
+    if not path.is_file() or path.suffix != ".keras":
+        raise DataError(f"Expected a run folder (with {MODEL_FILE}) or a .keras file. Received: {path}")
+    return keras.models.load_model(path)
+
+
+def sample(source, *, out, n=64, seed=SAMPLE_SEED):
+    """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`."""
+    model = load_run(source)
+    reference = None
+    config_path = Path(source) / CONFIG_FILE
+    if config_path.exists():
+        with open(config_path) as file:
+            reference = _reference_points(yaml.safe_load(file)["data"])
+    samples = model.generate(n, seed=seed)
+    images.write_png(out, images.samples_picture(samples, reference))
+    return np.asarray(samples)
