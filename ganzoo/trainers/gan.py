@@ -85,8 +85,8 @@ class GAN(AdversarialTrainer):
         shape = (batch_size, self.latent_dim)
         seed = self.draw_seed() if seed is None else tf.constant([seed, 0], tf.int64)
         if self.latent_distribution == "uniform":
-            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
-        return tf.random.stateless_normal(shape, seed)
+            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0, alg="philox")
+        return tf.random.stateless_normal(shape, seed, alg="philox")
 
     def generate(self, n, *, seed=0, batch_size=256):
         """`n` samples as a numpy array, from latents fixed by the integer `seed`."""

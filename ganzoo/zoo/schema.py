@@ -41,9 +41,21 @@ def _check_number(key, value, field):
         raise ConfigError(f"{key} must be <= {field.maximum}. Received: {key}={value!r}")
 
 
+def _as_float(value):
+    """YAML 1.1 reads '1e-4' (no dot) as a string; accept such spellings for number fields."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _validate_field(key, value, field):
     if value is None and field.nullable:
         return None
+    if field.type is float:
+        value = _as_float(value)
     if not _is_instance(value, field.type):
         allowed = _TYPE_NAMES.get(field.type, field.type.__name__) + (" or null" if field.nullable else "")
         raise ConfigError(f"{key} must be {allowed}. Received: {key}={value!r} ({type(value).__name__})")

@@ -1,0 +1,92 @@
+"""The shared two-player update: who moves when, on which data, and reproducibly."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganzoo.trainers import GAN
+from tests.conftest import changed, variables_snapshot
+
+
+class RecordingGAN(GAN):
+    """Records the player and the real minibatch of every update (run eagerly)."""
+
+    def update_player(self, player, real_minibatch):
+        self.updates.append((player.name, np.array(real_minibatch)))
+        return super().update_player(player, real_minibatch)
+
+
+def test_k_discriminator_steps_each_see_a_fresh_real_minibatch(tiny_gan):
+    model = tiny_gan(cls=RecordingGAN, discriminator_steps=3, run_eagerly=True)
+    model.updates = []
+    assert model.real_batch_size(4) == 12
+    batch = np.arange(24, dtype=np.float32).reshape(12, 2)
+    model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0)
+
+    assert [name for name, _ in model.updates] == ["discriminator"] * 3 + ["generator"]
+    seen = [minibatch for name, minibatch in model.updates if name == "discriminator"]
+    assert all(len(minibatch) == 4 for minibatch in seen)
+    np.testing.assert_array_equal(np.concatenate(seen), batch)  # three different, disjoint minibatches
+    assert int(model.player_optimizers["discriminator"].iterations) == 3
+    assert int(model.player_optimizers["generator"].iterations) == 1
+
+
+def test_each_player_updates_only_its_own_variables(tiny_gan):
+    model = tiny_gan()
+    real = tf.random.normal((16, 2))
+    for player in model.players():
+        others = [net for other in model.players() if other.name != player.name for net in other.networks]
+        mine_before, others_before = variables_snapshot(player.networks), variables_snapshot(others)
+        model.update_player(player, real)
+        assert changed(mine_before, variables_snapshot(player.networks)) == set(mine_before), player.name
+        assert not changed(others_before, variables_snapshot(others)), player.name
+
+
+def test_fixed_seed_runs_are_identical_and_seeds_matter(tiny_gan):
+    data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).normal(size=(64, 2)).astype("float32")).batch(16)
+
+    def run(seed):
+        model = tiny_gan(seed=seed)
+        model.fit(data, epochs=2, verbose=0)
+        return [v.numpy() for v in model.generator.weights + model.discriminator.weights]
+
+    first, second, other = run(3), run(3), run(4)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(first, other))
+
+
+def test_jit_compiled_step_matches_plain_step(tiny_gan):
+    batch = tf.data.Dataset.from_tensors(np.random.default_rng(1).normal(size=(16, 2)).astype("float32"))
+    sgd = lambda: {"generator": keras.optimizers.SGD(0.1), "discriminator": keras.optimizers.SGD(0.1)}  # noqa: E731
+    plain, compiled = tiny_gan(optimizers=sgd()), tiny_gan(jit_compile=True, optimizers=sgd())
+    plain.fit(batch, verbose=0)
+    compiled.fit(batch, verbose=0)
+    for a, b in zip(plain.generator.weights, compiled.generator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+    assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in
+               zip(tiny_gan().generator.weights, plain.generator.weights))  # the step did move the weights
+
+
+def test_seed_stream_state_is_saved_with_the_model(tiny_gan, tmp_path):
+    model = tiny_gan()
+    model.fit(tf.data.Dataset.from_tensors(tf.zeros((8, 2))), epochs=3, verbose=0)
+    model.save(tmp_path / "m.keras")
+    restored = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(restored.draw_seed().numpy(), model.draw_seed().numpy())
+    assert int(restored.player_optimizers["discriminator"].iterations) == 3  # optimiser state kept
+
+
+def test_bad_arguments_give_clear_errors(tiny_gan):
+    model = tiny_gan(discriminator_steps=4)
+    with pytest.raises(ValueError, match="at least one example per inner step"):
+        model.fit(tf.data.Dataset.from_tensors(tf.zeros((2, 2))), verbose=0)
+    with pytest.raises(ValueError, match="sample weights"):
+        model.fit(tf.data.Dataset.from_tensors((tf.zeros((8, 2)), tf.zeros(8), tf.ones(8))), verbose=0)
+    with pytest.raises(ValueError, match=r"Received: \['critic'\]"):
+        model.compile(optimizers={"critic": "adam"})
+    with pytest.raises(ValueError, match="discriminator_steps=0"):
+        tiny_gan(discriminator_steps=0)
+    with pytest.raises(ValueError, match="Received: loss='hing'"):
+        tiny_gan(loss="hing")
