@@ -1,0 +1,63 @@
+"""Config validation: every mistake names the key, the value received and what is allowed."""
+
+import pytest
+
+import ganzoo
+from ganzoo.errors import ConfigError, UnknownEntryError
+from ganzoo.zoo import parse_override
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"lattent_dim": 2}, r"Unknown config key 'lattent_dim'.*model.latent_dim"),
+    ({"model.latent_dim": -1}, r"model.latent_dim must be >= 1. Received: model.latent_dim=-1"),
+    ({"model.latent_dim": 2.5}, r"model.latent_dim must be an integer. Received: model.latent_dim=2.5"),
+    ({"model.loss": "hing"}, r"model.loss must be one of \[.*'hinge'.*\]. Received: model.loss='hing'"),
+    ({"learning_rate": 0.1}, r"ambiguous.*optimizer.generator.learning_rate"),
+    ({"model.generator.hidden_units": [8, "x"]}, r"hidden_units\[1\]='x'"),
+    ({"optimizer.generator.beta_1": 1.5}, r"beta_1 must be <= 1.0"),
+    ({"model.type": "vae"}, r"model.type must be one of .* Received: model.type='vae'"),
+])
+def test_bad_overrides_are_refused_with_the_key_and_value(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        ganzoo.get_config("gan-ring", overrides)
+
+
+def test_overrides_by_dotted_key_by_unique_leaf_and_from_text():
+    config = ganzoo.get_config("gan-ring", {"latent_dim": 2, **dict([parse_override("optimizer.generator.learning_rate=1e-4")])})
+    assert config["model"]["latent_dim"] == 2
+    assert config["optimizer"]["generator"]["learning_rate"] == 1e-4  # YAML 1.1 reads 1e-4 as a string
+    assert config["optimizer"]["discriminator"]["learning_rate"] == ganzoo.get_config("gan-ring")["optimizer"]["discriminator"]["learning_rate"]
+
+
+def test_build_applies_python_overrides():
+    model = ganzoo.build("gan-ring", latent_dim=2, discriminator_steps=2)
+    assert model.latent_dim == 2 and model.discriminator_steps == 2
+
+
+def test_config_file_with_unknown_key_names_the_file(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("model: {type: gan, colour: red}\ndata: {name: ring}\n")
+    with pytest.raises(ConfigError, match=r"mine.yaml: Unknown key model.colour.*Received: model.colour='red'"):
+        ganzoo.get_config(str(path))
+
+
+def test_unknown_entry_and_malformed_override():
+    with pytest.raises(UnknownEntryError, match=r"Expected one of \[.*'gan-ring'.*Received: 'gan-rign'"):
+        ganzoo.get_config("gan-rign")
+    with pytest.raises(ConfigError, match="key.subkey=value"):
+        parse_override("latent_dim")
+
+
+def test_defaults_are_filled_and_the_dump_reloads(tmp_path):
+    from ganzoo.zoo import dump_config
+
+    config = ganzoo.get_config("dcgan-digits")
+    assert config["training"]["steps_per_epoch"] is None and config["model"]["latent_distribution"] == "normal"
+    path = tmp_path / "resolved.yaml"
+    path.write_text(dump_config(config))
+    assert ganzoo.get_config(str(path)) == config
+
+
+def test_architecture_that_cannot_fit_the_data_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"Cannot build dcgan for data of shape \(2,\)"):
+        ganzoo.build("dcgan-digits", **{"data.name": "ring"})
