@@ -51,6 +51,10 @@ def data_options(data_config):
     """Keyword arguments for `ganzoo.data.load` from a config's data section."""
     options = {"split": data_config["split"], "image_size": data_config["image_size"]}
     if data_config["num_samples"] is not None:
+        if data_config["name"] not in ganzoo_data.MIXTURES:
+            raise ConfigError(f"data.num_samples applies to the 2D mixtures {sorted(ganzoo_data.MIXTURES)} only. "
+                              f"Received: data.num_samples={data_config['num_samples']} with "
+                              f"data.name={data_config['name']!r}")
         options["num_samples"] = data_config["num_samples"]
     return options
 

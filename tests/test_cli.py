@@ -1,0 +1,111 @@
+"""The command line end to end, in-process: train, resume, refuse, sample; one-line user errors."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganzoo.cli import main
+
+TINY_RING = ["--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
+             "--set", "data.num_samples=512", "--batch-size", "32", "--quiet"]
+TINY_DCGAN = ["--set", "model.generator.width=4", "--set", "model.discriminator.width=4", "--set",
+              "data.image_size=8", "--set", "model.latent_dim=4", "--batch-size", "16", "--quiet"]
+
+
+def read_png(path):
+    return tf.io.decode_png(tf.io.read_file(str(path))).numpy()
+
+
+def test_list_prints_every_entry(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "dcgan-digits" in out and "gan-ring" in out and "handwritten digits" in out
+
+
+def test_train_writes_a_complete_run_folder_then_refuses_to_overwrite_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "gan-ring", "--epochs", "2", "--steps-per-epoch", "3", "--out", str(out), *TINY_RING]) == 0
+    assert {p.name for p in out.iterdir()} >= {"config.yaml", "model.keras", "samples.png", "history.csv", "checkpoints"}
+    assert (out / "checkpoints" / "last.keras").exists() and not (out / "backup").exists()
+    assert "hidden_units:\n    - 8" in (out / "config.yaml").read_text()
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
+    assert read_png(out / "samples.png").shape == (256, 256, 3)
+    model = keras.models.load_model(out / "model.keras")
+    assert model.generate(5, seed=0).shape == (5, 2)
+
+    assert main(["train", "gan-ring", "--epochs", "2", "--out", str(out), *TINY_RING]) == 2
+    assert "already holds a finished run" in capsys.readouterr().err
+    assert main(["train", "gan-ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out), "--overwrite",
+                 *TINY_RING]) == 0
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 2
+
+
+def test_dcgan_trains_and_samples_a_grid(tmp_path, capsys):
+    out = tmp_path / "dcgan"
+    assert main(["train", "dcgan-digits", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out), *TINY_DCGAN]) == 0
+    grid_path = tmp_path / "grid.png"
+    assert main(["sample", str(out), "--n", "16", "--out", str(grid_path)]) == 0
+    assert read_png(grid_path).shape == (4 * 9 + 1, 4 * 9 + 1, 1)  # 4x4 tiles of 8 px, 1 px padding
+    assert main(["sample", str(out / "model.keras"), "--n", "4", "--out", str(grid_path)]) == 0
+
+
+def test_interrupted_run_resumes_when_rerun(tmp_path, monkeypatch):
+    out = tmp_path / "resumed"
+    calls = {"epochs": 0}
+    original = keras.callbacks.CSVLogger.on_epoch_end
+
+    def interrupt_after_first_epoch(self, epoch, logs=None):
+        original(self, epoch, logs)
+        calls["epochs"] += 1
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    args = ["train", "gan-ring", "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out), *TINY_RING]
+    assert main(args) == 130
+    assert (out / "backup").exists() and not (out / "model.keras").exists()
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", original)
+    assert main(args) == 0
+    epochs = [line.split(",")[0] for line in (out / "history.csv").read_text().strip().splitlines()[1:]]
+    assert epochs == ["0", "1", "2"]  # the rerun went on from epoch 1
+    restored = keras.models.load_model(out / "model.keras")
+    assert int(restored.player_optimizers["generator"].iterations) == 6
+
+
+def test_rerun_with_a_different_config_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "gan-ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out), *TINY_RING]
+    assert main(args) == 0
+    (out / "model.keras").unlink()  # as if the first run had been interrupted
+    assert main([*args, "--set", "model.latent_dim=3"]) == 2
+    assert "different config (model.latent_dim: 16 in the folder, 3 now)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "gan-rign"], "Unknown zoo entry"),
+    (["train", "gan-ring", "--set", "model.lattent_dim=3"], "Unknown config key 'model.lattent_dim'"),
+    (["train", "gan-ring", "--set", "data.name=/no/such/folder/"], "No such data file or folder"),
+    (["train", "dcgan-digits", "--set", "data.name=ring"], "Cannot build dcgan for data of shape (2,)"),
+    (["train", "gan-ring", "--batch-size", "0"], "data.batch_size must be >= 1"),
+    (["train", "dcgan-digits", "--set", "data.num_samples=10"], "data.num_samples applies to the 2D mixtures"),
+])
+def test_user_errors_are_one_line_and_leave_no_folder(tmp_path, capsys, args, message):
+    out = tmp_path / "never"
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_diverging_run_stops_with_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "nan"
+    path = tmp_path / "points.npz"
+    points = np.ones((64, 2), np.float32)
+    points[0] = 1e30  # the discriminator's loss overflows on this point
+    np.savez(path, x=points)
+    tiny = TINY_RING[:4] + TINY_RING[6:]  # without data.num_samples, which npz data does not take
+    assert main(["train", "gan-ring", "--set", f"data.name={path}", "--epochs", "1", "--out", str(out),
+                 "--set", "optimizer.discriminator.learning_rate=1e30", *tiny]) == 2
+    assert "Training diverged at epoch 1" in capsys.readouterr().err
+    assert not (out / "model.keras").exists()
