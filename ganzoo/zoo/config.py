@@ -20,6 +20,8 @@ OPTIMIZER_SCHEMA = {
     "beta_1": Field(float, 0.5, minimum=0.0, maximum=1.0, help="Adam only"),
     "beta_2": Field(float, 0.999, minimum=0.0, maximum=1.0, help="Adam only"),
     "momentum": Field(float, 0.0, minimum=0.0, maximum=1.0, help="SGD and RMSprop only"),
+    "decay": Field(str, "none", choices=("none", "linear"), help="linear: constant, then linearly to 0"),
+    "decay_start": Field(float, 0.5, minimum=0.0, maximum=1.0, help="fraction of training before the decay"),
 }
 
 

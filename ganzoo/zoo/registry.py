@@ -12,6 +12,7 @@ import keras
 
 from ganzoo import data as ganzoo_data
 from ganzoo.errors import ConfigError, UnknownEntryError
+from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
 from ganzoo.zoo.model_types import MODEL_TYPES
 
@@ -65,13 +66,32 @@ def sample_shape_of(data_config):
     return tuple(dataset.element_spec.shape[1:])
 
 
-def build_optimizer(config):
+def training_steps(config, model):
+    """Training steps of the config's whole run: epochs x steps per epoch (counted from the data)."""
+    training, data = config["training"], config["data"]
+    steps_per_epoch = training["steps_per_epoch"]
+    if steps_per_epoch is None:
+        dataset = ganzoo_data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]),
+                                   shuffle=False, **data_options(data))
+        steps_per_epoch = int(dataset.cardinality())
+        if steps_per_epoch < 1:
+            raise ConfigError(f"The length of {data['name']!r} is unknown, so a learning-rate decay needs "
+                              f"training.steps_per_epoch. Received: training.steps_per_epoch=None")
+    return training["epochs"] * steps_per_epoch
+
+
+def build_optimizer(config, updates=None):
+    """An optimiser from a config section; `updates` (this optimiser's total updates) sets the decay."""
+    learning_rate = config["learning_rate"]
+    if config["decay"] == "linear":
+        constant = int(round(config["decay_start"] * updates))
+        learning_rate = ConstantThenLinearDecay(learning_rate, constant, max(updates - constant, 1))
     name = config["name"]
     if name == "adam":
-        return keras.optimizers.Adam(config["learning_rate"], beta_1=config["beta_1"], beta_2=config["beta_2"])
+        return keras.optimizers.Adam(learning_rate, beta_1=config["beta_1"], beta_2=config["beta_2"])
     if name == "sgd":
-        return keras.optimizers.SGD(config["learning_rate"], momentum=config["momentum"])
-    return keras.optimizers.RMSprop(config["learning_rate"], momentum=config["momentum"])
+        return keras.optimizers.SGD(learning_rate, momentum=config["momentum"])
+    return keras.optimizers.RMSprop(learning_rate, momentum=config["momentum"])
 
 
 def build_from_config(config, sample_shape=None, compile=True):
@@ -87,8 +107,10 @@ def build_from_config(config, sample_shape=None, compile=True):
     except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points
         raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
     if compile:
-        model.compile(optimizers={player: build_optimizer(config["optimizer"][player])
-                                  for player in ("generator", "discriminator")},
+        decays = any(config["optimizer"][p.name]["decay"] != "none" for p in model.players())
+        steps = training_steps(config, model) if decays else None
+        model.compile(optimizers={p.name: build_optimizer(config["optimizer"][p.name], steps and steps * p.steps)
+                                  for p in model.players()},
                       jit_compile=config["training"]["jit_compile"])
     return model
 
