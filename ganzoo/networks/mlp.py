@@ -7,19 +7,23 @@ import keras
 from ganzoo.networks.initializers import InitializerSeeds
 
 
-def _hidden_stack(x, hidden_units, activation, init, name):
+def _hidden_stack(x, hidden_units, activation, init, name, batch_norm=False):
     for index, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, kernel_initializer=init.glorot_uniform(), name=f"{name}_dense_{index}")(x)
+        x = keras.layers.Dense(units, use_bias=not batch_norm, kernel_initializer=init.glorot_uniform(),
+                               name=f"{name}_dense_{index}")(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"{name}_bn_{index}")(x)
         x = keras.layers.Activation(activation, name=f"{name}_{activation}_{index}")(x)
     return x
 
 
 def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), activation="relu",
-                        output_activation="linear", seed=None, name="generator"):
-    """z of shape (latent_dim,) -> a sample of `output_shape` through dense layers."""
+                        output_activation="linear", batch_norm=False, seed=None, name="generator"):
+    """z of shape (latent_dim,) -> a sample of `output_shape` through dense layers (optionally with
+    batch norm before each hidden activation, as in the PacGAN/VEEGAN 2D experiments)."""
     init = InitializerSeeds(seed)
     z = keras.Input((latent_dim,), name="z")
-    x = _hidden_stack(z, hidden_units, activation, init, name)
+    x = _hidden_stack(z, hidden_units, activation, init, name, batch_norm)
     x = keras.layers.Dense(math.prod(output_shape), activation=output_activation,
                            kernel_initializer=init.glorot_uniform(), name=f"{name}_output")(x)
     x = keras.layers.Reshape(tuple(output_shape), name=f"{name}_reshape")(x)

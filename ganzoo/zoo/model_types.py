@@ -40,7 +40,7 @@ _DCGAN_SCHEMA = {
 }
 
 
-@register_model_type("gan", trainer=GAN, generator_schema=_MLP_SCHEMA,
+@register_model_type("gan", trainer=GAN, generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False)},
                      discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu",
                                                                               choices=_MLP_SCHEMA["activation"].choices)})
 def _mlp_networks(*, model_config, sample_shape, seed):
