@@ -1,0 +1,66 @@
+"""tf.distribute: a MirroredStrategy step over two logical CPUs equals the single-device step.
+
+Runs in a subprocess because logical devices must be configured before TensorFlow does anything.
+"""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ganzoo import distribute
+
+SCRIPT = textwrap.dedent('''
+    import os
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import numpy as np
+    from ganzoo import networks
+    from ganzoo.trainers import GAN
+
+    class DataTiedNoiseGAN(GAN):
+        """Latents computed from each real example, so that every example meets the same latent
+        whether the batch is split over replicas or not."""
+        def sample_latents(self, batch_size, seed=None):
+            return tf.tanh(tf.tile(self._real[:, :1], [1, self.latent_dim]) * tf.range(1.0, self.latent_dim + 1.0))
+        def discriminator_objective(self, real):
+            self._real = real
+            return super().discriminator_objective(real)
+        def generator_objective(self, real):
+            self._real = real
+            return super().generator_objective(real)
+
+    def trained(strategy):
+        with strategy.scope():
+            g = networks.build_mlp_generator(latent_dim=3, output_shape=(2,), hidden_units=(8,), seed=0)
+            d = networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(8,), seed=1)
+            model = DataTiedNoiseGAN(g, d, seed=0)
+            model.compile(optimizers={"generator": keras.optimizers.SGD(0.5), "discriminator": keras.optimizers.SGD(0.5)})
+        real = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
+        history = model.fit(tf.data.Dataset.from_tensors(real), epochs=1, verbose=0)
+        return model, history.history
+
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored.num_replicas_in_sync == 2
+    single, single_logs = trained(tf.distribute.get_strategy())
+    multi, multi_logs = trained(mirrored)
+    for a, b in zip(single.trainable_weights, multi.trainable_weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+    np.testing.assert_allclose(single_logs["d_loss"][0], multi_logs["d_loss"][0], rtol=1e-4)
+    print("MATCH", single_logs["d_loss"][0], multi_logs["d_loss"][0])
+''')
+
+
+def test_mirrored_step_equals_single_device_step():
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "MATCH" in result.stdout, result.stderr[-3000:]
+
+
+def test_strategy_names_are_checked():
+    assert distribute.num_replicas() == 1
+    with pytest.raises(ValueError, match="Received: strategy='gpu'"):
+        distribute.get_strategy("gpu")
