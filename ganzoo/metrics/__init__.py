@@ -1,3 +1,8 @@
 """Measurements of generated samples. See each module for the protocol it follows."""
 
 from ganzoo.metrics.mode_coverage import mode_coverage  # noqa: F401
+from ganzoo.metrics.feature_statistics import (  # noqa: F401,E402
+    frechet_distance,
+    kernel_inception_distance,
+    precision_recall,
+)
