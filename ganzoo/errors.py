@@ -31,3 +31,7 @@ class RunDirectoryError(GanzooError):
 
 class TrainingDivergedError(GanzooError, RuntimeError):
     """A loss became NaN or infinite during training."""
+
+
+class PretrainedError(GanzooError):
+    """A pretrained artefact that is missing, unknown, or whose bytes do not match its manifest."""

@@ -40,9 +40,12 @@ _DCGAN_SCHEMA = {
 }
 
 
-@register_model_type("gan", trainer=GAN, generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False)},
-                     discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu",
-                                                                              choices=_MLP_SCHEMA["activation"].choices)})
+@register_model_type(
+    "gan", trainer=GAN,
+    generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
+                      "output_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")},
+    discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_MLP_SCHEMA["activation"].choices),
+                          "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
 def _mlp_networks(*, model_config, sample_shape, seed):
     images = len(sample_shape) == 3
     generator = networks.build_mlp_generator(
