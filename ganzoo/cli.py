@@ -26,6 +26,14 @@ def _parser():
     train.add_argument("--overwrite", action="store_true", help="replace a finished or different run in --out")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
+    evaluate.add_argument("source", help="a run folder or a .keras file")
+    evaluate.add_argument("--metrics", default="modes", help="comma-separated: fd_digits,kid_digits,modes")
+    evaluate.add_argument("--n", type=int, default=2000, help="generated samples")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--data", help="the data the model was trained on, when SOURCE has no config.yaml")
+    evaluate.add_argument("--json", help="write the rows to this file")
+
     sample = commands.add_parser("sample", help="draw samples of a trained model into a PNG")
     sample.add_argument("source", help="a run folder or a .keras file")
     sample.add_argument("--n", type=int, default=64)
@@ -50,6 +58,12 @@ def run(argv):
                              epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
                              seed=args.seed, verbose=0 if args.quiet else "auto")
         print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
+    elif args.command == "evaluate":
+        from ganzoo import evaluation
+
+        rows = evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
+                                   n=args.n, seed=args.seed, data=args.data, out=args.json)
+        print(evaluation.format_table(rows))
     elif args.command == "sample":
         runs.sample(args.source, out=args.out, n=args.n, seed=args.seed)
         print(f"Wrote {args.n} samples to {args.out}")

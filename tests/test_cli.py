@@ -109,3 +109,27 @@ def test_a_diverging_run_stops_with_a_clear_error(tmp_path, capsys):
                  "--set", "optimizer.discriminator.learning_rate=1e30", *tiny]) == 2
     assert "Training diverged at epoch 1" in capsys.readouterr().err
     assert not (out / "model.keras").exists()
+
+
+def test_evaluate_writes_a_table_and_json_with_n_and_seed(tmp_path, capsys):
+    import json
+
+    ring = tmp_path / "ring"
+    assert main(["train", "gan-ring", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(ring), *TINY_RING]) == 0
+    report = tmp_path / "ring.json"
+    assert main(["evaluate", str(ring), "--metrics", "modes", "--n", "300", "--json", str(report)]) == 0
+    rows = {row["metric"]: row for row in json.loads(report.read_text())}
+    assert set(rows) == {"modes_captured", "high_quality_fraction", "reverse_kl"}
+    assert rows["modes_captured"]["n_fake"] == 300 and rows["modes_captured"]["seed"] == 0
+    assert "modes_captured" in capsys.readouterr().out
+
+    digits = tmp_path / "digits"
+    assert main(["train", "dcgan-digits", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(digits), *TINY_DCGAN]) == 0
+    assert main(["evaluate", str(digits), "--metrics", "fd_digits,kid_digits", "--n", "64", "--json", str(report)]) == 0
+    rows = {row["metric"]: row for row in json.loads(report.read_text())}
+    assert set(rows) == {"fd_digits", "fd_digits_floor", "kid_digits", "kid_digits_floor"}
+    assert rows["fd_digits"]["n_fake"] == 64 and rows["fd_digits"]["n_real"] == 1438
+    assert rows["fd_digits"]["value"] > rows["fd_digits_floor"]["value"]  # an untrained generator is far off
+    assert rows["kid_digits"]["feature_extractor"].startswith("digits-classifier sha256:")
+    assert main(["evaluate", str(digits), "--metrics", "fid"]) == 2
+    assert main(["evaluate", str(digits), "--metrics", "modes"]) == 2  # digits is not a 2D mixture
