@@ -25,6 +25,8 @@ def _parser():
                        help="override a config value, e.g. --set optimizer.generator.learning_rate=1e-4")
     train.add_argument("--overwrite", action="store_true", help="replace a finished or different run in --out")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
+    train.add_argument("--image-every", type=int, default=200, help="steps between TensorBoard sample pictures")
 
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
     evaluate.add_argument("source", help="a run folder or a .keras file")
@@ -56,7 +58,8 @@ def run(argv):
         overrides = dict(zoo.parse_override(text) for text in args.set)
         run_dir = runs.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
                              epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
-                             seed=args.seed, verbose=0 if args.quiet else "auto")
+                             seed=args.seed, verbose=0 if args.quiet else "auto",
+                             tensorboard=not args.no_tensorboard, image_every_steps=args.image_every)
         print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
     elif args.command == "evaluate":
         from ganzoo import evaluation

@@ -5,6 +5,7 @@ Run folder layout:
     backup/            Keras BackupAndRestore state; an interrupted run resumes from it when rerun
     checkpoints/       last.keras, the whole model at the end of the latest epoch
     history.csv        per-epoch losses
+    tensorboard/       scalars and sample pictures (`tensorboard --logdir RUN`)
     model.keras        the final model (written last, atomically: its presence means "finished")
     samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points)
 
@@ -24,6 +25,7 @@ import yaml
 
 from ganzoo import data as ganzoo_data
 from ganzoo import images
+from ganzoo.callbacks import GANTensorBoard
 from ganzoo.errors import DataError, RunDirectoryError, TrainingDivergedError
 from ganzoo.zoo import registry
 from ganzoo.zoo.config import dump_config
@@ -112,9 +114,11 @@ def training_overrides(*, epochs=None, steps_per_epoch=None, batch_size=None, se
     return merged
 
 
-def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", **flags):
+def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", tensorboard=True,
+          image_every_steps=200, **flags):
     """Trains zoo entry `entry` (or a YAML config path) into the folder `out` (default
-    runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. Returns the run folder."""
+    runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. TensorBoard logs go to
+    out/tensorboard unless `tensorboard=False`. Returns the run folder."""
     config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
     data_config, training = config["data"], config["training"]
     model = registry.build_from_config(config)
@@ -131,6 +135,9 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", *
         keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
+    if tensorboard:
+        callbacks.append(GANTensorBoard(run_dir / "tensorboard", image_every_steps=image_every_steps,
+                                        reference=_reference_points(data_config)))
     model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
               callbacks=callbacks, verbose=verbose, shuffle=False)
     write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))

@@ -1,0 +1,3 @@
+"""Keras callbacks for GAN training."""
+
+from ganzoo.callbacks.tensorboard import GANTensorBoard, jsd_estimate  # noqa: F401

@@ -1,0 +1,70 @@
+"""TensorBoard logging for GAN training: losses, mean D(x) and D(G(z)), a JSD estimate, and pictures
+of samples from fixed latents.
+
+The JSD estimate follows Goodfellow et al. 2014, Theorem 1: with D optimal, V = -log 4 + 2 JSD, so
+JSD ~ (V + log 4) / 2 with V = -d_loss for the minimax / non-saturating discriminator loss (a lower
+bound when D is not optimal). It is logged only for those loss families.
+
+Sampling uses its own fixed seed and inference mode, so logging never changes training.
+"""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo import images
+
+JSD_FAMILIES = ("minimax", "non_saturating")
+
+
+def jsd_estimate(discriminator_loss):
+    """(V + log 4) / 2 where V = -discriminator_loss (minimax / non-saturating families)."""
+    return (math.log(4.0) - float(discriminator_loss)) / 2.0
+
+
+class GANTensorBoard(keras.callbacks.Callback):
+    """Writes scalars every epoch and a sample picture every `image_every_steps` training steps (and at
+    the end of every epoch) to `log_dir`. `reference` 2D points are drawn under 2D samples."""
+
+    def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None):
+        super().__init__()
+        if image_every_steps < 1:
+            raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
+        self.log_dir = str(log_dir)
+        self.image_every_steps = image_every_steps
+        self.num_samples = num_samples
+        self.seed = seed
+        self.reference = reference
+        self._writer = None
+        self._step = 0
+
+    def on_train_begin(self, logs=None):
+        self._writer = tf.summary.create_file_writer(self.log_dir)
+        self._step = int(self.model.player_optimizers["generator"].iterations.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._step % self.image_every_steps == 0:
+            self._write_samples()
+
+    def on_epoch_end(self, epoch, logs=None):
+        with self._writer.as_default(step=self._step):
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(f"train/{name}", float(value))
+            if getattr(self.model, "loss", None) in JSD_FAMILIES and "d_loss" in (logs or {}):
+                tf.summary.scalar("train/jsd_estimate", jsd_estimate(logs["d_loss"]))
+        self._write_samples()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()
+            self._writer.close()
+
+    def _write_samples(self):
+        count = 2500 if len(self.model.sample_shape) == 1 else self.num_samples
+        picture = images.samples_picture(self.model.generate(count, seed=self.seed), self.reference)
+        with self._writer.as_default(step=self._step):
+            tf.summary.image("samples", np.asarray(picture)[np.newaxis], max_outputs=1)
+        self._writer.flush()

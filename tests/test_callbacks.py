@@ -1,0 +1,44 @@
+"""TensorBoard logging: the event file holds what it should, and logging never changes training."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from ganzoo.callbacks import GANTensorBoard, jsd_estimate
+from ganzoo.cli import main
+from tests.test_cli import TINY_RING
+
+
+def test_jsd_estimate_is_zero_at_minus_log_4_and_log_2_when_d_is_perfect():
+    assert jsd_estimate(math.log(4.0)) == pytest.approx(0.0)
+    assert jsd_estimate(0.0) == pytest.approx(math.log(2.0))  # the JSD's maximum
+
+
+def test_train_writes_scalars_and_sample_images_readable_by_tensorboard(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "gan-ring", "--epochs", "2", "--steps-per-epoch", "3", "--image-every", "2", "--out",
+                 str(out), *TINY_RING]) == 0
+    files = list((out / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(files) == 1
+    events = EventAccumulator(str(files[0]), size_guidance={"tensors": 0, "images": 0}).Reload()
+    tags = set(events.Tags()["tensors"])
+    assert {"train/d_loss", "train/g_loss", "train/d_real", "train/d_fake", "train/jsd_estimate", "samples"} <= tags
+    d_loss = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("train/d_loss")]
+    jsd = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("train/jsd_estimate")]
+    assert len(d_loss) == 2 and np.allclose(jsd, [(math.log(4) - v) / 2 for v in d_loss], atol=1e-6)
+    pictures = events.Tensors("samples")
+    assert [e.step for e in pictures] == [2, 3, 4, 6, 6]  # every 2 steps and at each epoch end
+    png = tf.make_ndarray(pictures[-1].tensor_proto)[2]  # [width, height, encoded PNG]
+    assert tf.io.decode_png(png).shape == (256, 256, 3)
+
+
+def test_logging_does_not_change_training(tiny_gan, tmp_path):
+    data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).normal(size=(64, 2)).astype("float32")).batch(16)
+    plain, logged = tiny_gan(), tiny_gan()
+    plain.fit(data, epochs=2, verbose=0)
+    logged.fit(data, epochs=2, verbose=0, callbacks=[GANTensorBoard(tmp_path / "tb", image_every_steps=1)])
+    for a, b in zip(plain.weights, logged.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
