@@ -8,20 +8,19 @@ bound when D is not optimal). It is logged only for those loss families.
 Sampling uses its own fixed seed and inference mode, so logging never changes training.
 """
 
-import math
-
 import keras
 import numpy as np
 import tensorflow as tf
 
 from ganzoo import images
+from ganzoo.metrics.density_ratio import jsd_from_value
 
 JSD_FAMILIES = ("minimax", "non_saturating")
 
 
 def jsd_estimate(discriminator_loss):
     """(V + log 4) / 2 where V = -discriminator_loss (minimax / non-saturating families)."""
-    return (math.log(4.0) - float(discriminator_loss)) / 2.0
+    return jsd_from_value(-float(discriminator_loss))
 
 
 class GANTensorBoard(keras.callbacks.Callback):

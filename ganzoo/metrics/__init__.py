@@ -1,5 +1,6 @@
 """Measurements of generated samples. See each module for the protocol it follows."""
 
+from ganzoo.metrics.density_ratio import calibration_error, gan_value, jsd_from_value, log_density_ratio  # noqa: F401
 from ganzoo.metrics.mode_coverage import mode_coverage  # noqa: F401
 from ganzoo.metrics.feature_statistics import (  # noqa: F401,E402
     frechet_distance,
