@@ -27,10 +27,11 @@ def _parser():
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
     train.add_argument("--image-every", type=int, default=200, help="steps between TensorBoard sample pictures")
+    train.add_argument("--metrics-every", type=int, default=5, help="epochs between TensorBoard quality metrics")
 
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
     evaluate.add_argument("source", help="a run folder or a .keras file")
-    evaluate.add_argument("--metrics", default="modes", help="comma-separated: fd_digits,kid_digits,modes")
+    evaluate.add_argument("--metrics", default="modes", help="comma-separated: fd_digits,kid_digits,fid,kid,modes")
     evaluate.add_argument("--n", type=int, default=2000, help="generated samples")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data", help="the data the model was trained on, when SOURCE has no config.yaml")
@@ -59,7 +60,8 @@ def run(argv):
         run_dir = runs.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
                              epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
                              seed=args.seed, verbose=0 if args.quiet else "auto",
-                             tensorboard=not args.no_tensorboard, image_every_steps=args.image_every)
+                             tensorboard=not args.no_tensorboard, image_every_steps=args.image_every,
+                             metrics_every_epochs=args.metrics_every)
         print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
     elif args.command == "evaluate":
         from ganzoo import evaluation

@@ -4,6 +4,8 @@ Metrics:
 - fd_digits, kid_digits: Frechet and kernel distances in the shipped digits classifier's feature space
   between generated images and the real digits train split (with the real test split vs the train
   split reported as the floor, `*_floor`).
+- fid, kid: the same distances in InceptionV3 pool features (needs the ImageNet weights: the Keras
+  cache, or a network unless GANZOO_OFFLINE=1), against the run's training images.
 - modes: the PacGAN mode-coverage protocol on the ring/grid mixtures.
 """
 
@@ -16,7 +18,7 @@ import yaml
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
-METRICS = ("fd_digits", "kid_digits", "modes")
+METRICS = ("fd_digits", "kid_digits", "fid", "kid", "modes")
 
 
 def _run_data_name(source, data):
@@ -53,6 +55,55 @@ def _digits_rows(model, names, n, seed):
     return rows
 
 
+def _inception_rows(model, names, n, seed, data_name):
+    import os
+
+    from ganzoo.metrics.feature_statistics import frechet_distance, kernel_inception_distance
+    from ganzoo.metrics.inception import InceptionFeatures
+
+    if len(model.sample_shape) != 3:
+        raise DataError(f"fid/kid need images. Received: samples of shape {model.sample_shape}")
+    extractor = InceptionFeatures(allow_download=os.environ.get("GANZOO_OFFLINE") != "1")
+    real, _ = ganzoo.data.load_arrays(data_name, split="train", image_size=model.sample_shape[0])
+    real_features, fake_features = extractor.features(real[:n]), extractor.features(model.generate(n, seed=seed))
+    rows = []
+    if "fid" in names:
+        value, n_real, n_fake = frechet_distance(real_features, fake_features)
+        rows.append({"metric": "fid", "value": value, "n_fake": n_fake, "n_real": n_real})
+    if "kid" in names:
+        value, std, size = kernel_inception_distance(real_features, fake_features, seed=seed)
+        rows.append({"metric": "kid", "value": value, "std": std, "subset_size": size, "n_fake": n,
+                     "n_real": len(real_features)})
+    for row in rows:
+        row.update(feature_extractor="InceptionV3 imagenet pool3, uint8-quantised, bilinear 299",
+                   note=f"vs the {data_name} train split")
+    return rows
+
+
+def training_metrics(data_name, sample_shape, n=500, seed=0):
+    """A `model -> {metric: value}` function suited to the data, for periodic logging; None if none is."""
+    if data_name in ganzoo.data.MIXTURES:
+        mixture = ganzoo.data.MIXTURES[data_name]
+
+        def modes(model):
+            result = ganzoo.metrics.mode_coverage(model.generate(2500, seed=seed), mixture)
+            return {k: result[k] for k in ("modes_captured", "high_quality_fraction", "reverse_kl")}
+
+        return modes
+    if data_name == "digits" and len(sample_shape) == 3:
+        from ganzoo.metrics.digits import DigitsClassifier, digits_scores
+
+        classifier = DigitsClassifier()
+        real, _ = ganzoo.data.load_arrays("digits", split="train", image_size=sample_shape[0])
+
+        def digits(model):
+            scores = digits_scores(real, model.generate(n, seed=seed), classifier, kid_subsets=20, seed=seed)
+            return {f"fd_digits_n{n}": scores["fd_digits"], f"kid_digits_n{n}": scores["kid_digits"]}
+
+        return digits
+    return None
+
+
 def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None):
     """Evaluates the model of a run folder or .keras file; returns the rows and writes them as JSON to `out`."""
     unknown = sorted(set(metrics) - set(METRICS))
@@ -65,6 +116,9 @@ def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None)
     digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits")]
     if digits_metrics:
         rows += _digits_rows(model, digits_metrics, n, seed)
+    inception_metrics = [m for m in metrics if m in ("fid", "kid")]
+    if inception_metrics:
+        rows += _inception_rows(model, inception_metrics, n, seed, _run_data_name(source, data))
     if "modes" in metrics:
         name = _run_data_name(source, data)
         if name not in ganzoo.data.MIXTURES:

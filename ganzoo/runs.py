@@ -115,7 +115,7 @@ def training_overrides(*, epochs=None, steps_per_epoch=None, batch_size=None, se
 
 
 def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", tensorboard=True,
-          image_every_steps=200, **flags):
+          image_every_steps=200, metrics_every_epochs=5, **flags):
     """Trains zoo entry `entry` (or a YAML config path) into the folder `out` (default
     runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. TensorBoard logs go to
     out/tensorboard unless `tensorboard=False`. Returns the run folder."""
@@ -136,8 +136,12 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
     if tensorboard:
+        from ganzoo.evaluation import training_metrics
+
         callbacks.append(GANTensorBoard(run_dir / "tensorboard", image_every_steps=image_every_steps,
-                                        reference=_reference_points(data_config)))
+                                        reference=_reference_points(data_config),
+                                        metrics_fn=training_metrics(data_config["name"], model.sample_shape),
+                                        metrics_every_epochs=metrics_every_epochs))
     model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
               callbacks=callbacks, verbose=verbose, shuffle=False)
     write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))

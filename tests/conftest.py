@@ -7,6 +7,7 @@ _SANDBOX = tempfile.mkdtemp(prefix="ganzoo-tests-")
 os.environ["KERAS_HOME"] = os.path.join(_SANDBOX, "keras")
 os.environ["TFDS_DATA_DIR"] = os.path.join(_SANDBOX, "tensorflow_datasets")
 os.environ["NO_GCE_CHECK"] = "true"
+os.environ["GANZOO_OFFLINE"] = "1"  # no weight downloads
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402

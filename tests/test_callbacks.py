@@ -19,13 +19,15 @@ def test_jsd_estimate_is_zero_at_minus_log_4_and_log_2_when_d_is_perfect():
 
 def test_train_writes_scalars_and_sample_images_readable_by_tensorboard(tmp_path):
     out = tmp_path / "run"
-    assert main(["train", "gan-ring", "--epochs", "2", "--steps-per-epoch", "3", "--image-every", "2", "--out",
-                 str(out), *TINY_RING]) == 0
+    assert main(["train", "gan-ring", "--epochs", "2", "--steps-per-epoch", "3", "--image-every", "2",
+                 "--metrics-every", "2", "--out", str(out), *TINY_RING]) == 0
     files = list((out / "tensorboard").glob("events.out.tfevents.*"))
     assert len(files) == 1
     events = EventAccumulator(str(files[0]), size_guidance={"tensors": 0, "images": 0}).Reload()
     tags = set(events.Tags()["tensors"])
-    assert {"train/d_loss", "train/g_loss", "train/d_real", "train/d_fake", "train/jsd_estimate", "samples"} <= tags
+    assert {"train/d_loss", "train/g_loss", "train/d_real", "train/d_fake", "train/jsd_estimate", "samples",
+            "metrics/modes_captured", "metrics/high_quality_fraction", "metrics/reverse_kl"} <= tags
+    assert [e.step for e in events.Tensors("metrics/modes_captured")] == [6]  # every 2nd epoch
     d_loss = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("train/d_loss")]
     jsd = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("train/jsd_estimate")]
     assert len(d_loss) == 2 and np.allclose(jsd, [(math.log(4) - v) / 2 for v in d_loss], atol=1e-6)

@@ -43,7 +43,12 @@ def test_train_writes_a_complete_run_folder_then_refuses_to_overwrite_it(tmp_pat
 
 def test_dcgan_trains_and_samples_a_grid(tmp_path, capsys):
     out = tmp_path / "dcgan"
-    assert main(["train", "dcgan-digits", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out), *TINY_DCGAN]) == 0
+    assert main(["train", "dcgan-digits", "--epochs", "1", "--steps-per-epoch", "2", "--metrics-every", "1",
+                 "--out", str(out), *TINY_DCGAN]) == 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "tensorboard")).Reload()
+    assert {"metrics/fd_digits_n500", "metrics/kid_digits_n500"} <= set(events.Tags()["tensors"])
     grid_path = tmp_path / "grid.png"
     assert main(["sample", str(out), "--n", "16", "--out", str(grid_path)]) == 0
     assert read_png(grid_path).shape == (4 * 9 + 1, 4 * 9 + 1, 1)  # 4x4 tiles of 8 px, 1 px padding
@@ -131,5 +136,7 @@ def test_evaluate_writes_a_table_and_json_with_n_and_seed(tmp_path, capsys):
     assert rows["fd_digits"]["n_fake"] == 64 and rows["fd_digits"]["n_real"] == 1438
     assert rows["fd_digits"]["value"] > rows["fd_digits_floor"]["value"]  # an untrained generator is far off
     assert rows["kid_digits"]["feature_extractor"].startswith("digits-classifier sha256:")
-    assert main(["evaluate", str(digits), "--metrics", "fid"]) == 2
+    assert main(["evaluate", str(digits), "--metrics", "fid"]) == 2  # offline: no InceptionV3 weights
+    assert "Offline alternatives: fd_digits" in capsys.readouterr().err
+    assert main(["evaluate", str(digits), "--metrics", "fdi"]) == 2
     assert main(["evaluate", str(digits), "--metrics", "modes"]) == 2  # digits is not a 2D mixture

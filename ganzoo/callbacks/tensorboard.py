@@ -24,10 +24,12 @@ def jsd_estimate(discriminator_loss):
 
 
 class GANTensorBoard(keras.callbacks.Callback):
-    """Writes scalars every epoch and a sample picture every `image_every_steps` training steps (and at
-    the end of every epoch) to `log_dir`. `reference` 2D points are drawn under 2D samples."""
+    """Writes scalars every epoch, `metrics_fn(model)` every `metrics_every_epochs` epochs, and a sample
+    picture every `image_every_steps` training steps and at each epoch end, to `log_dir`.
+    `reference` 2D points are drawn under 2D samples."""
 
-    def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None):
+    def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
+                 metrics_fn=None, metrics_every_epochs=5):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -36,6 +38,8 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.num_samples = num_samples
         self.seed = seed
         self.reference = reference
+        self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
+        self.metrics_every_epochs = metrics_every_epochs
         self._writer = None
         self._step = 0
 
@@ -54,6 +58,9 @@ class GANTensorBoard(keras.callbacks.Callback):
                 tf.summary.scalar(f"train/{name}", float(value))
             if getattr(self.model, "loss", None) in JSD_FAMILIES and "d_loss" in (logs or {}):
                 tf.summary.scalar("train/jsd_estimate", jsd_estimate(logs["d_loss"]))
+            if self.metrics_fn is not None and (epoch + 1) % self.metrics_every_epochs == 0:
+                for name, value in self.metrics_fn(self.model).items():
+                    tf.summary.scalar(f"metrics/{name}", float(value))
         self._write_samples()
 
     def on_train_end(self, logs=None):
