@@ -61,7 +61,8 @@ class AdversarialTrainer(keras.Model):
         raise TypeError(f"{type(self).__name__} must define players(), the list of its players")
 
     def default_optimizer(self, player_name):
-        """The optimiser a player gets when `compile` is not given one."""
+        """The optimiser a player gets when `compile` is not given one: Adam(2e-4, beta_1=0.5), the
+        DCGAN paper's setting (Radford et al. 2016, section 4)."""
         return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
     # -- compile ----------------------------------------------------------------------------------

@@ -57,9 +57,6 @@ class GAN(AdversarialTrainer):
             Player("generator", [self.generator], self.generator_objective, 1),
         ]
 
-    def default_optimizer(self, player_name):
-        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
     # -- objectives -------------------------------------------------------------------------------
 
     def discriminator_objective(self, real):
