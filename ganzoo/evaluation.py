@@ -1,6 +1,7 @@
 """`ganzoo evaluate`: metrics of a trained model, each reported with N, seed and feature extractor.
 
 Metrics:
+- cs_digits: the classifier score (Inception Score form) of generated images, next to real test images'.
 - fd_digits, kid_digits: Frechet and kernel distances in the shipped digits classifier's feature space
   between generated images and the real digits train split (with the real test split vs the train
   split reported as the floor, `*_floor`).
@@ -18,7 +19,7 @@ import yaml
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
-METRICS = ("fd_digits", "kid_digits", "fid", "kid", "modes")
+METRICS = ("fd_digits", "kid_digits", "cs_digits", "fid", "kid", "modes")
 
 
 def _run_data_name(source, data):
@@ -113,7 +114,7 @@ def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None)
         raise GanzooError(f"--n must be at least 2. Received: {n}")
     model = ganzoo.runs.load_run(source)
     rows = []
-    digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits")]
+    digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits", "cs_digits")]
     if digits_metrics:
         rows += _digits_rows(model, digits_metrics, n, seed)
     inception_metrics = [m for m in metrics if m in ("fid", "kid")]

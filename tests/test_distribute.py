@@ -52,12 +52,26 @@ SCRIPT = textwrap.dedent('''
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
     np.testing.assert_allclose(single_logs["d_loss"][0], multi_logs["d_loss"][0], rtol=1e-4)
     print("MATCH", single_logs["d_loss"][0], multi_logs["d_loss"][0])
+
+    import glob, tempfile
+    from ganzoo.callbacks import GANTensorBoard
+    with mirrored.scope():
+        plain = GAN(networks.build_mlp_generator(latent_dim=3, output_shape=(2,), hidden_units=(8,), seed=0),
+                    networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(8,), seed=1), seed=0)
+        plain.compile()
+    log_dir = tempfile.mkdtemp()
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((32, 2), np.float32)).batch(16)
+    plain.fit(data, epochs=2, verbose=0, callbacks=[GANTensorBoard(log_dir, image_every_steps=1,
+              metrics_fn=lambda model: {"mean_x": float(model.generate(10, seed=0).mean())}, metrics_every_epochs=1)])
+    assert len(glob.glob(log_dir + "/events.out.tfevents.*")) == 1
+    print("TENSORBOARD")
 ''')
 
 
 def test_mirrored_step_equals_single_device_step():
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "MATCH" in result.stdout, result.stderr[-3000:]
+    assert "TENSORBOARD" in result.stdout  # the TensorBoard callback also runs under the strategy
 
 
 def test_strategy_names_are_checked():

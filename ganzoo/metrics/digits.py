@@ -1,6 +1,7 @@
 """Offline image metrics for digit-like images, in the feature space of the shipped digits
 classifier (pretrained/digits-classifier, sha256-checked before loading).
 
+`cs_digits` is the classifier score (Inception Score form) of a set of images.
 Named for what they are: `fd_digits` is a Frechet distance in this classifier's 64-d feature space,
 not FID, and `kid_digits` the matching kernel distance. Images are float NHWC in [-1, 1], one
 channel, any square size (resized bilinearly to the classifier's 32x32).
@@ -42,16 +43,31 @@ class DigitsClassifier:
     def features(self, images, batch_size=256):
         return np.asarray(self.extractor.predict(self._prepare(images), batch_size=batch_size, verbose=0))
 
+    def probabilities(self, images, batch_size=256):
+        logits = np.asarray(self.model.predict(self._prepare(images), batch_size=batch_size, verbose=0), np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
     def predict(self, images, batch_size=256):
-        return np.asarray(self.model.predict(self._prepare(images), batch_size=batch_size, verbose=0)).argmax(1)
+        return self.probabilities(images, batch_size).argmax(1)
+
+
+def classifier_score(probabilities, eps=1e-12):
+    """exp(E_x KL(p(y|x) || p(y))), the Inception Score's form (Salimans et al. 2016) with the digits
+    classifier: 1 for uninformative or single-class samples, up to 10 for confident, balanced ones."""
+    p = np.asarray(probabilities, np.float64)
+    if p.ndim != 2 or len(p) < 1:
+        raise ValueError(f"Expected class probabilities of shape (n, classes). Received: shape {p.shape}")
+    marginal = p.mean(axis=0, keepdims=True)
+    return float(np.exp(np.mean(np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1))))
 
 
 def digits_scores(real, fake, classifier=None, *, kid_subsets=100, kid_subset_size=1000, seed=0):
-    """{fd_digits, kid_digits, kid_digits_std, n_real, n_fake, kid_subset_size} between two image sets."""
+    """{fd_digits, kid_digits, kid_digits_std, cs_digits, cs_digits_real, n_real, n_fake, kid_subset_size}."""
     classifier = classifier or DigitsClassifier()
     real_features, fake_features = classifier.features(real), classifier.features(fake)
     fd, n_real, n_fake = frechet_distance(real_features, fake_features)
     kid, kid_std, size = kernel_inception_distance(real_features, fake_features, subsets=kid_subsets,
                                                    subset_size=kid_subset_size, seed=seed)
     return {"fd_digits": fd, "kid_digits": kid, "kid_digits_std": kid_std, "n_real": n_real, "n_fake": n_fake,
-            "kid_subset_size": size}
+            "kid_subset_size": size, "cs_digits": classifier_score(classifier.probabilities(fake))}

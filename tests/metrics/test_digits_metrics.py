@@ -7,7 +7,7 @@ import pytest
 
 from ganzoo.data import load_arrays
 from ganzoo.errors import PretrainedError
-from ganzoo.metrics.digits import DigitsClassifier, digits_scores
+from ganzoo.metrics.digits import DigitsClassifier, classifier_score, digits_scores
 from ganzoo.zoo.pretrained import pretrained_dir, read_manifest, verified_path
 
 
@@ -54,3 +54,12 @@ def test_tampered_or_missing_artefacts_are_refused_before_loading(tmp_path):
 def test_classifier_refuses_images_out_of_range(classifier):
     with pytest.raises(ValueError, match=r"Expected images in \[-1, 1\]. Received: values in \[0, 255\]"):
         classifier.features(np.array([0, 255], np.float32).reshape(1, 1, 2, 1).repeat(2, axis=1))
+
+
+def test_classifier_score_by_hand_and_on_real_digits(classifier):
+    confident_balanced = np.eye(10)
+    assert classifier_score(confident_balanced) == pytest.approx(10.0, rel=1e-6)
+    assert classifier_score(np.tile(np.eye(10)[:1], (5, 1))) == pytest.approx(1.0)  # one class only
+    assert classifier_score(np.full((4, 10), 0.1)) == pytest.approx(1.0)  # uninformative
+    test, _ = load_arrays("digits", split="test", image_size=32)
+    assert classifier_score(classifier.probabilities(test)) > 9.0
