@@ -30,7 +30,7 @@ def _parser():
     train.add_argument("--metrics-every", type=int, default=5, help="epochs between TensorBoard quality metrics")
 
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
-    evaluate.add_argument("source", help="a run folder or a .keras file")
+    evaluate.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
     evaluate.add_argument("--metrics", default="modes", help="comma-separated: fd_digits,kid_digits,fid,kid,modes")
     evaluate.add_argument("--n", type=int, default=2000, help="generated samples")
     evaluate.add_argument("--seed", type=int, default=0)
@@ -38,7 +38,7 @@ def _parser():
     evaluate.add_argument("--json", help="write the rows to this file")
 
     sample = commands.add_parser("sample", help="draw samples of a trained model into a PNG")
-    sample.add_argument("source", help="a run folder or a .keras file")
+    sample.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")

@@ -22,13 +22,16 @@ from ganzoo.errors import DataError, GanzooError
 METRICS = ("fd_digits", "kid_digits", "cs_digits", "fid", "kid", "modes")
 
 
-def _run_data_name(source, data):
+def run_data_name(source, data=None):
+    """The data name a run folder or zoo entry was trained on (`data` when given)."""
     if data:
         return data
     config_path = Path(source) / "config.yaml"
     if config_path.is_file():
         with open(config_path) as file:
             return yaml.safe_load(file)["data"]["name"]
+    if not Path(source).exists() and str(source) in ganzoo.list_models():  # a zoo entry
+        return ganzoo.get_config(str(source))["data"]["name"]
     raise DataError(f"Cannot tell which data {source} was trained on; pass --data (e.g. digits, ring, grid)")
 
 
@@ -119,9 +122,9 @@ def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None)
         rows += _digits_rows(model, digits_metrics, n, seed)
     inception_metrics = [m for m in metrics if m in ("fid", "kid")]
     if inception_metrics:
-        rows += _inception_rows(model, inception_metrics, n, seed, _run_data_name(source, data))
+        rows += _inception_rows(model, inception_metrics, n, seed, run_data_name(source, data))
     if "modes" in metrics:
-        name = _run_data_name(source, data)
+        name = run_data_name(source, data)
         if name not in ganzoo.data.MIXTURES:
             raise DataError(f"modes needs a 2D mixture {sorted(ganzoo.data.MIXTURES)}. Received: data {name!r}")
         result = ganzoo.metrics.mode_coverage(model.generate(n, seed=seed), ganzoo.data.MIXTURES[name])

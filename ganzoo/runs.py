@@ -163,7 +163,12 @@ def write_samples(model, path, n=64, seed=SAMPLE_SEED, reference=None):
 
 
 def load_run(path):
-    """The model of a run folder (its model.keras) or of a `.keras` file."""
+    """The model of a run folder (its model.keras), of a `.keras` file, or of a zoo entry's
+    pretrained artefact (sha256-checked)."""
+    if not Path(path).exists() and not str(path).endswith(".keras"):
+        from ganzoo.zoo.registry import load
+
+        return load(str(path))
     path = Path(path)
     if path.is_dir():
         path = path / MODEL_FILE if (path / MODEL_FILE).exists() else path / "checkpoints" / "last.keras"
@@ -175,11 +180,12 @@ def load_run(path):
 def sample(source, *, out, n=64, seed=SAMPLE_SEED):
     """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`."""
     model = load_run(source)
-    reference = None
-    config_path = Path(source) / CONFIG_FILE
-    if config_path.exists():
-        with open(config_path) as file:
-            reference = _reference_points(yaml.safe_load(file)["data"])
+    from ganzoo.evaluation import run_data_name
+
+    try:
+        reference = _reference_points({"name": run_data_name(source)})
+    except DataError:  # a bare .keras file: no reference points to draw
+        reference = None
     samples = model.generate(n, seed=seed)
     images.write_png(out, images.samples_picture(samples, reference))
     return np.asarray(samples)

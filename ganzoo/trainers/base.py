@@ -90,6 +90,8 @@ class AdversarialTrainer(keras.Model):
         self.built = True  # the networks exist; see KERAS_NOTES (export, BackupAndRestore, strategies)
 
     def get_compile_config(self):
+        if not hasattr(self, "player_optimizers"):  # never compiled: nothing to restore
+            return None
         return {
             "optimizers": {name: keras.optimizers.serialize(opt) for name, opt in self.player_optimizers.items()},
             "jit_compile": self.jit_compile,

@@ -50,6 +50,7 @@ class GAN(AdversarialTrainer):
         self.latent_distribution = latent_distribution
         self.latent_dim = int(generator.input.shape[-1])
         self.sample_shape = generator_output
+        self.built = True  # the networks are built; see KERAS_NOTES (save, export, strategies)
 
     def players(self):
         return [

@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 
 from ganzoo import data as ganzoo_data
-from ganzoo.errors import ConfigError, UnknownEntryError
+from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
 from ganzoo.zoo.model_types import MODEL_TYPES
@@ -119,3 +119,14 @@ def build(name, *, compile=True, **overrides):
     """A compiled model for zoo entry `name`. Keyword overrides use unique leaf names
     (`latent_dim=2`) or, through a dict, dotted keys (`**{"optimizer.generator.learning_rate": 1e-3}`)."""
     return build_from_config(get_config(name, overrides), compile=compile)
+
+
+def load(name):
+    """The pretrained model of zoo entry `name`, after checking its sha256 against the manifest."""
+    from ganzoo.zoo.pretrained import load_keras_model, read_manifest
+
+    if name not in _entry_paths():
+        raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(_entry_paths())}. Received: {name!r}")
+    if name not in read_manifest():
+        raise PretrainedError(f"Zoo entry {name!r} has no pretrained model yet; train it with `ganzoo train {name}`")
+    return load_keras_model(name, "model.keras")

@@ -112,3 +112,14 @@ def test_bad_arguments_give_clear_errors(tiny_gan):
         tiny_gan(discriminator_steps=0)
     with pytest.raises(ValueError, match="Received: loss='hing'"):
         tiny_gan(loss="hing")
+
+
+def test_uncompiled_trainer_saves_and_loads_without_optimisers(tmp_path):
+    from ganzoo import networks
+
+    model = GAN(networks.build_mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(4,), seed=0),
+                networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(4,), seed=1), seed=0)
+    model.save(tmp_path / "bare.keras")
+    restored = keras.models.load_model(tmp_path / "bare.keras")
+    assert not hasattr(restored, "player_optimizers")
+    np.testing.assert_array_equal(restored.generate(3, seed=1), model.generate(3, seed=1))

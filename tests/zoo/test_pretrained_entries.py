@@ -1,0 +1,35 @@
+"""Every shipped pretrained zoo model: hash-checked on load, and its recorded metrics reproduce."""
+
+import pytest
+
+import ganzoo
+from ganzoo import evaluation
+from ganzoo.errors import PretrainedError
+from ganzoo.zoo.pretrained import read_manifest
+
+SHIPPED = sorted(set(read_manifest()) & set(ganzoo.list_models()))
+
+
+def test_the_foundation_entries_are_shipped():
+    assert {"gan-ring", "gan-grid", "dcgan-digits"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("entry", SHIPPED)
+def test_pretrained_entry_loads_and_reproduces_its_manifest_metrics(entry):
+    recorded = read_manifest()[entry]["metrics"]
+    metric_names = [name for name in recorded if name != "seed" and not name.endswith("_floor")]
+    families = {"modes_captured": "modes", "high_quality_fraction": "modes", "reverse_kl": "modes"}
+    requested = sorted({families.get(name, name) for name in metric_names})
+    n = next(iter(recorded[name]["n_fake"] for name in metric_names))
+    rows = evaluation.evaluate(entry, metrics=requested, n=n, seed=recorded["seed"])
+    measured = {row["metric"]: row["value"] for row in rows}
+    for name in metric_names:
+        assert measured[name] == pytest.approx(recorded[name]["value"], rel=1e-4, abs=1e-6), name
+
+
+def test_entry_without_pretrained_model_says_how_to_get_one(monkeypatch):
+    import ganzoo.zoo.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "read_manifest", lambda directory=None: {})
+    with pytest.raises(PretrainedError, match="no pretrained model yet; train it with `ganzoo train gan-ring`"):
+        ganzoo.load("gan-ring")

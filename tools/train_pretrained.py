@@ -1,0 +1,52 @@
+"""Trains zoo entries with their own recipes and ships them under pretrained/<entry>/model.keras,
+recording sha256, size, metrics (measured with `ganzoo evaluate`) and the recipe in the manifest.
+
+    python tools/train_pretrained.py gan-ring gan-grid dcgan-digits
+"""
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import ganzoo  # noqa: E402
+from ganzoo import evaluation, runs  # noqa: E402
+from ganzoo.zoo.pretrained import record_artifact  # noqa: E402
+
+METRICS = {"digits": ("fd_digits", "kid_digits", "cs_digits"), "ring": ("modes",), "grid": ("modes",)}
+SAMPLES = {"digits": 2000, "ring": 2500, "grid": 2500}
+
+
+def ship(entry, out_dir, seed):
+    config = ganzoo.get_config(entry, {"training.seed": seed})
+    with tempfile.TemporaryDirectory() as scratch:
+        run_dir = runs.train(entry, out=Path(scratch) / entry, seed=seed, verbose=2, tensorboard=False)
+        trained = runs.load_run(run_dir)
+    data = config["data"]["name"]
+    shipped = ganzoo.zoo.build_from_config(config, sample_shape=trained.sample_shape, compile=False)
+    shipped.set_weights(trained.get_weights())  # the networks and seed state, without optimiser state
+    target = Path(out_dir) / entry
+    target.mkdir(parents=True, exist_ok=True)
+    shipped.save(target / "model.keras")
+    rows = evaluation.evaluate(target / "model.keras", metrics=METRICS[data], n=SAMPLES[data], seed=0, data=data)
+    metrics = {row["metric"]: {k: row[k] for k in ("value", "n_fake", "n_real", "std") if row.get(k) is not None}
+               for row in rows}
+    return record_artifact(entry, ["model.keras"], directory=out_dir, metrics={"seed": 0, **metrics},
+                           recipe=f"python tools/train_pretrained.py {entry} --seed {seed}",
+                           description=ganzoo.list_models()[entry])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("entries", nargs="+")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "pretrained"))
+    args = parser.parse_args()
+    for entry in args.entries:
+        print(entry, ship(entry, args.out, args.seed), flush=True)
+
+
+if __name__ == "__main__":
+    main()
