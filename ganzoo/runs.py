@@ -122,8 +122,7 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
     config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
     data_config, training = config["data"], config["training"]
     model = registry.build_from_config(config)
-    dataset = ganzoo_data.load(data_config["name"], batch_size=model.real_batch_size(data_config["batch_size"]),
-                               seed=training["seed"], **registry.data_options(data_config))
+    dataset = registry.training_dataset(config, model)
     run_dir = Path(out or Path("runs") / Path(entry).stem)
     resuming = _prepare_run_dir(run_dir, config, overwrite)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)

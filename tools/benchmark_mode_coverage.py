@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo.metrics import mode_coverage  # noqa: E402
-from ganzoo.zoo.registry import data_options  # noqa: E402
+from ganzoo.zoo.registry import training_dataset  # noqa: E402
 
 PUBLISHED = {  # PacGAN Table 1: modes, high-quality %, reverse KL
     "ring": {"GAN (PacGAN paper)": (6.3, 98.2, 0.45), "PacGAN4 (PacGAN paper)": (7.8, 95.9, 0.07)},
@@ -30,8 +30,7 @@ def run_entry(entry, seed, num_samples, overrides):
     config = ganzoo.get_config(entry, {"training.seed": seed, **overrides})
     model = ganzoo.zoo.build_from_config(config)
     data = config["data"]
-    dataset = ganzoo.data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]), seed=seed,
-                               **data_options(data))
+    dataset = training_dataset(config, model)
     start = time.process_time()
     model.fit(dataset, epochs=config["training"]["epochs"], steps_per_epoch=config["training"]["steps_per_epoch"],
               verbose=0, shuffle=False)

@@ -5,12 +5,13 @@ import math
 import keras
 
 from ganzoo.networks.initializers import InitializerSeeds
+from ganzoo.networks.layers import MinibatchStdDev, Packing, dense_layer
 
 
-def _hidden_stack(x, hidden_units, activation, init, name, batch_norm=False):
+def _hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense):
     for index, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, use_bias=not batch_norm, kernel_initializer=init.glorot_uniform(),
-                               name=f"{name}_dense_{index}")(x)
+        x = dense(units, use_bias=not batch_norm, kernel_initializer=init.glorot_uniform(),
+                  name=f"{name}_dense_{index}")(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"{name}_bn_{index}")(x)
         x = keras.layers.Activation(activation, name=f"{name}_{activation}_{index}")(x)
@@ -38,14 +39,24 @@ def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), ac
 
 
 def build_mlp_discriminator(*, input_shape, hidden_units=(128, 128), activation="leaky_relu",
-                            input_scale=1.0, seed=None, name="discriminator"):
+                            input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, seed=None,
+                            name="discriminator"):
     """A sample of `input_shape` -> one logit through dense layers; inputs are divided by
-    `input_scale` (the data's extent) first, for the reason given in `build_mlp_generator`."""
+    `input_scale` (the data's extent) first, for the reason given in `build_mlp_generator`.
+
+    Options shared with every discriminator (see `networks.layers`): `spectral_norm` on every dense
+    layer, `packing` m > 1 (one logit per m consecutive samples, PacGAN), `minibatch_std` (a
+    minibatch standard-deviation feature before the logit)."""
     init = InitializerSeeds(seed)
     inputs = keras.Input(tuple(input_shape), name="x")
     x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
+    if packing > 1:
+        x = Packing(packing, name=f"{name}_packing")(x)
     if input_scale != 1.0:
         x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
-    x = _hidden_stack(x, hidden_units, activation, init, name)
-    logits = keras.layers.Dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(x)
+    dense = dense_layer(spectral_norm)
+    x = _hidden_stack(x, hidden_units, activation, init, name, dense=dense)
+    if minibatch_std:
+        x = MinibatchStdDev(name=f"{name}_minibatch_std")(x)
+    logits = dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(x)
     return keras.Model(inputs, logits, name=name)

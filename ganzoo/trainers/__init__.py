@@ -4,3 +4,5 @@ per variant declares its players and objectives."""
 from ganzoo.trainers.base import AdversarialTrainer, Player  # noqa: F401
 from ganzoo.trainers.dcgan import DCGAN  # noqa: F401
 from ganzoo.trainers.gan import GAN  # noqa: F401
+from ganzoo.trainers.conditional_gan import ConditionalGAN  # noqa: F401
+from ganzoo.trainers.wgan_gp import WGANGP  # noqa: F401

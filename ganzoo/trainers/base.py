@@ -46,6 +46,9 @@ class AdversarialTrainer(keras.Model):
     #: Names of the scalars the objectives report; one running mean is kept for each.
     metric_names: Sequence[str] = ()
 
+    #: Whether objectives receive (samples, labels) batches; unconditional games ignore labels.
+    conditional = False
+
     def __init__(self, *, seed=None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
@@ -53,6 +56,10 @@ class AdversarialTrainer(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+
+    def add_tracker(self, name):
+        """Reports one more scalar (for metrics that depend on constructor options)."""
+        self.trackers[name] = keras.metrics.Mean(name=name)
 
     # -- what a variant provides ------------------------------------------------------------------
 
@@ -117,11 +124,15 @@ class AdversarialTrainer(keras.Model):
         return list(self.trackers.values())
 
     def train_step(self, data):
-        real, _, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        real, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None:
             raise ValueError(f"{type(self).__name__} does not support sample weights. Received a sample_weight "
                              "element in the training data")
-        minibatches = self.split_minibatches(real, self.steps_per_train_step)
+        if self.conditional and labels is None:
+            raise ValueError(f"{type(self).__name__} is conditional: the training data must yield (samples, labels) "
+                             "pairs (ganzoo.data.load(..., with_labels=True)). Received: samples only")
+        batch = (real, labels) if self.conditional else real
+        minibatches = self.split_minibatches(batch, self.steps_per_train_step)
         for player in self.players():
             for repeat in range(player.steps):
                 self.update_player(player, minibatches[repeat])

@@ -6,6 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganzoo.losses import get_loss_family
+from ganzoo.regularizers import gradient_penalty, interpolate
 from ganzoo.trainers.base import AdversarialTrainer, Player
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -24,22 +25,35 @@ class GAN(AdversarialTrainer):
         discriminator_steps: k, discriminator updates per generator update, each on a fresh real
             minibatch (Algorithm 1); the dataset batch must then hold k minibatches.
         latent_distribution: "normal" (N(0, I)) or "uniform" (U[-1, 1]^d).
+        gradient_penalty_weight: lambda of the WGAN-GP penalty on the discriminator (0 = none); any
+            loss family may use it (see `ganzoo.regularizers`).
         seed: seeds the model's random stream (latents drawn inside `train_step`).
+
+    Reported: d_loss, g_loss, mean D(x) and D(G(z)) (sigmoid of the logits), and when used the
+    gradient penalty and, for the Wasserstein loss, the critic's estimate E[D(x)] - E[D(G(z))].
     """
 
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", discriminator_steps=1,
-                 latent_distribution="normal", seed=None, **kwargs):
+                 latent_distribution="normal", gradient_penalty_weight=0.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.loss_family = get_loss_family(loss)
+        if not isinstance(gradient_penalty_weight, (int, float)) or gradient_penalty_weight < 0:
+            raise ValueError(f"gradient_penalty_weight must be a number >= 0. "
+                             f"Received: gradient_penalty_weight={gradient_penalty_weight!r}")
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        if self.gradient_penalty_weight > 0:
+            self.add_tracker("gradient_penalty")
+        if loss == "wasserstein":
+            self.add_tracker("wasserstein_estimate")
         if not isinstance(discriminator_steps, int) or isinstance(discriminator_steps, bool) or discriminator_steps < 1:
             raise ValueError(f"discriminator_steps must be an integer >= 1. Received: discriminator_steps={discriminator_steps!r}")
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}. "
                              f"Received: latent_distribution={latent_distribution!r}")
-        generator_output = tuple(generator.output.shape[1:])
-        discriminator_input = tuple(discriminator.input.shape[1:])
+        generator_output = tuple(generator.outputs[0].shape[1:])
+        discriminator_input = tuple(discriminator.inputs[0].shape[1:])
         if generator_output != discriminator_input:
             raise ValueError(f"The generator's output shape must be the discriminator's input shape. Received: "
                              f"generator output {generator_output}, discriminator input {discriminator_input}")
@@ -48,7 +62,7 @@ class GAN(AdversarialTrainer):
         self.loss = loss
         self.discriminator_steps = discriminator_steps
         self.latent_distribution = latent_distribution
-        self.latent_dim = int(generator.input.shape[-1])
+        self.latent_dim = int(generator.inputs[0].shape[-1])
         self.sample_shape = generator_output
         self.built = True  # the networks are built; see KERAS_NOTES (save, export, strategies)
 
@@ -59,21 +73,39 @@ class GAN(AdversarialTrainer):
         ]
 
     # -- objectives -------------------------------------------------------------------------------
+    # A batch is what `train_step` hands an objective; `split_condition` turns it into (real samples,
+    # condition). The unconditional game has no condition; `ConditionalGAN` overrides the three hooks.
 
-    def discriminator_objective(self, real):
-        fake = self.generator(self.sample_latents(ops.shape(real)[0]), training=True)
-        real_logits = self.discriminator(real, training=True)
-        fake_logits = self.discriminator(ops.stop_gradient(fake), training=True)
+    def split_condition(self, batch):
+        return batch, None
+
+    def generate_fake(self, batch_size, condition, training=True):
+        return self.generator(self.sample_latents(batch_size), training=training)
+
+    def discriminate(self, samples, condition, training=True):
+        return self.discriminator(samples, training=training)
+
+    def discriminator_objective(self, batch):
+        real, condition = self.split_condition(batch)
+        fake = ops.stop_gradient(self.generate_fake(ops.shape(real)[0], condition))
+        real_logits = self.discriminate(real, condition)
+        fake_logits = self.discriminate(fake, condition)
         loss = self.loss_family.discriminator_loss(real_logits, fake_logits)
-        return loss, {
-            "d_loss": loss,
-            "d_real": ops.mean(ops.sigmoid(real_logits)),
-            "d_fake": ops.mean(ops.sigmoid(fake_logits)),
-        }
+        logs = {"d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
+        if self.loss == "wasserstein":
+            logs["wasserstein_estimate"] = ops.mean(real_logits) - ops.mean(fake_logits)
+        if self.gradient_penalty_weight > 0:
+            penalty = gradient_penalty(lambda x, training: self.discriminate(x, condition, training),
+                                       interpolate(real, fake, self.draw_seed()))
+            logs["gradient_penalty"] = penalty
+            loss = loss + self.gradient_penalty_weight * penalty
+        logs["d_loss"] = loss
+        return loss, logs
 
-    def generator_objective(self, real):
-        fake = self.generator(self.sample_latents(ops.shape(real)[0]), training=True)
-        loss = self.loss_family.generator_loss(self.discriminator(fake, training=True))
+    def generator_objective(self, batch):
+        real, condition = self.split_condition(batch)
+        fake = self.generate_fake(ops.shape(real)[0], condition)
+        loss = self.loss_family.generator_loss(self.discriminate(fake, condition))
         return loss, {"g_loss": loss}
 
     # -- sampling ---------------------------------------------------------------------------------
@@ -105,6 +137,7 @@ class GAN(AdversarialTrainer):
             loss=self.loss,
             discriminator_steps=self.discriminator_steps,
             latent_distribution=self.latent_distribution,
+            gradient_penalty_weight=self.gradient_penalty_weight,
         )
         return config
 

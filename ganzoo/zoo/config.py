@@ -11,7 +11,7 @@ import yaml
 from ganzoo.errors import ConfigError
 from ganzoo.losses import LOSS_FAMILIES
 from ganzoo.trainers.gan import LATENT_DISTRIBUTIONS
-from ganzoo.zoo.model_types import MODEL_TYPES
+from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
 from ganzoo.zoo.schema import Field, leaf_keys, validate
 
 OPTIMIZER_SCHEMA = {
@@ -25,21 +25,29 @@ OPTIMIZER_SCHEMA = {
 }
 
 
-def schema_for(model_type):
-    """The full schema of a config whose model.type is `model_type`."""
+def schema_for(model_type, architecture=None):
+    """The full schema of a config whose model.type is `model_type` and model.architecture is
+    `architecture` (None: the type's default), with the type's defaults in place."""
     if model_type not in MODEL_TYPES:
         raise ConfigError(f"model.type must be one of {sorted(MODEL_TYPES)}. Received: model.type={model_type!r}")
     kind = MODEL_TYPES[model_type]
-    return {
+    architecture = kind.architectures[0] if architecture is None else architecture
+    if architecture not in kind.architectures:
+        raise ConfigError(f"model.architecture of a {model_type} must be one of {list(kind.architectures)}. "
+                          f"Received: model.architecture={architecture!r}")
+    networks = ARCHITECTURES[architecture]
+    schema = {
         "description": Field(str, ""),
         "model": {
             "type": Field(str, choices=tuple(MODEL_TYPES)),
+            "architecture": Field(str, kind.architectures[0], choices=kind.architectures),
             "latent_dim": Field(int, 64, minimum=1),
             "latent_distribution": Field(str, "normal", choices=LATENT_DISTRIBUTIONS),
             "loss": Field(str, "non_saturating", choices=tuple(LOSS_FAMILIES)),
             "discriminator_steps": Field(int, 1, minimum=1, maximum=100),
-            "generator": kind.generator_schema,
-            "discriminator": kind.discriminator_schema,
+            **kind.options,
+            "generator": networks.generator_schema,
+            "discriminator": networks.discriminator_schema,
         },
         "data": {
             "name": Field(str, help="digits, ring, grid, a path (.npz or folder) or a tfds name"),
@@ -56,6 +64,19 @@ def schema_for(model_type):
             "jit_compile": Field(bool, False),
         },
     }
+    return _with_defaults(schema, kind.defaults)
+
+
+def _with_defaults(schema, defaults):
+    """A copy of `schema` whose fields at the dotted keys of `defaults` have new defaults."""
+    schema = copy.deepcopy(schema)
+    for key, value in defaults.items():
+        *parents, leaf = key.split(".")
+        node = schema
+        for parent in parents:
+            node = node[parent]
+        node[leaf] = node[leaf]._replace(default=value)
+    return schema
 
 
 def parse_override(text):
@@ -85,9 +106,11 @@ def apply_overrides(raw, overrides):
     """A copy of the raw (unvalidated) config with `overrides` ({key: value}) set, then validated."""
     config = copy.deepcopy(raw)
     overrides = dict(overrides or {})
-    if "model.type" in overrides:
-        config.setdefault("model", {})["type"] = overrides.pop("model.type")
-    schema = schema_for((config.get("model") or {}).get("type"))
+    for key in ("model.type", "model.architecture"):  # these choose the schema, so they go first
+        if key in overrides:
+            config.setdefault("model", {})[key.split(".")[1]] = overrides.pop(key)
+    model = config.get("model") or {}
+    schema = schema_for(model.get("type"), model.get("architecture"))
     for key, value in overrides.items():
         *parents, leaf = _resolve_key(key, schema).split(".")
         node = config

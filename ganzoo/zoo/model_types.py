@@ -1,38 +1,63 @@
-"""Model types a zoo config can name (`model.type`): for each, the trainer class, the schema of its
-networks' config sections, and a builder from a validated config to (generator, discriminator).
+"""What a zoo config's model section can name.
 
-Register a new type with `@register_model_type(...)` over a keyword-only network builder.
+- `model.type` is the game (the trainer class): `gan`, `dcgan`, `wgan_gp`, `cgan`. Each type lists its
+  own model-level options (passed to the trainer as keyword arguments), its defaults for the shared
+  model keys (e.g. WGAN-GP's Wasserstein loss and 5 critic steps) and the architectures it accepts.
+- `model.architecture` is the pair of networks: `mlp` or `dcgan`, each with the schema of its
+  `generator` / `discriminator` sections and a keyword-only builder.
+
+Register new ones with `register_architecture` / `register_model_type`.
 """
 
 from typing import Callable, NamedTuple
 
 from ganzoo import networks
-from ganzoo.trainers import DCGAN, GAN
+from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
+from ganzoo.trainers import DCGAN, GAN, WGANGP, ConditionalGAN
 from ganzoo.zoo.schema import Field
+
+
+class Architecture(NamedTuple):
+    name: str
+    generator_schema: dict
+    discriminator_schema: dict
+    build_networks: Callable  # (*, model_config, sample_shape, seed, num_classes) -> (generator, discriminator)
 
 
 class ModelType(NamedTuple):
     name: str
     trainer: type
-    generator_schema: dict
-    discriminator_schema: dict
-    build_networks: Callable  # (*, model_config, sample_shape, seed) -> (generator, discriminator)
+    architectures: tuple  # the first is the default
+    options: dict  # model-level Fields passed to the trainer by name
+    defaults: dict  # {dotted config key: default} that replace the schema's defaults for this type
 
 
+ARCHITECTURES = {}
 MODEL_TYPES = {}
 
 
-def register_model_type(name, *, trainer, generator_schema, discriminator_schema):
+def register_architecture(name, *, generator_schema, discriminator_schema):
     def decorator(build_networks):
-        MODEL_TYPES[name] = ModelType(name, trainer, generator_schema, discriminator_schema, build_networks)
+        ARCHITECTURES[name] = Architecture(name, generator_schema, discriminator_schema, build_networks)
         return build_networks
 
     return decorator
 
 
+def register_model_type(name, *, trainer, architectures, options=None, defaults=None):
+    MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}))
+
+
+#: Options every discriminator accepts (see `ganzoo.networks.layers`).
+DISCRIMINATOR_OPTIONS = {
+    "spectral_norm": Field(bool, False, help="spectrally normalised layers (Miyato et al. 2018)"),
+    "packing": Field(int, 1, minimum=1, maximum=16, help="PacGAN: samples judged together (Lin et al. 2018)"),
+    "minibatch_std": Field(bool, False, help="minibatch standard-deviation feature (Karras et al. 2018)"),
+}
+_ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
 _MLP_SCHEMA = {
     "hidden_units": Field(list, [128, 128], item_type=int, minimum=1, help="units of each hidden layer"),
-    "activation": Field(str, "relu", choices=("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")),
+    "activation": Field(str, "relu", choices=_ACTIVATIONS),
 }
 _DCGAN_SCHEMA = {
     "width": Field(int, 64, minimum=1, help="filters of the layer nearest the image; doubles per stage"),
@@ -40,28 +65,60 @@ _DCGAN_SCHEMA = {
 }
 
 
-@register_model_type(
-    "gan", trainer=GAN,
+def _discriminator_seed(seed):
+    return None if seed is None else seed + 1000
+
+
+@register_architecture(
+    "mlp",
     generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
                       "output_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")},
-    discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_MLP_SCHEMA["activation"].choices),
-                          "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
-def _mlp_networks(*, model_config, sample_shape, seed):
+    discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_ACTIVATIONS),
+                          "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
+                          **DISCRIMINATOR_OPTIONS})
+def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None):
+    if num_classes is not None:
+        raise ValueError("the mlp architecture has no class-conditional form; use architecture: dcgan")
     images = len(sample_shape) == 3
     generator = networks.build_mlp_generator(
         latent_dim=model_config["latent_dim"], output_shape=sample_shape, seed=seed,
         output_activation="tanh" if images else "linear", **model_config["generator"])
     discriminator = networks.build_mlp_discriminator(
-        input_shape=sample_shape, seed=None if seed is None else seed + 1000, **model_config["discriminator"])
+        input_shape=sample_shape, seed=_discriminator_seed(seed), **model_config["discriminator"])
     return generator, discriminator
 
 
-@register_model_type("dcgan", trainer=DCGAN, generator_schema=_DCGAN_SCHEMA, discriminator_schema=_DCGAN_SCHEMA)
-def _dcgan_networks(*, model_config, sample_shape, seed):
+@register_architecture(
+    "dcgan", generator_schema=_DCGAN_SCHEMA,
+    discriminator_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS),
+                          "conditioning": Field(str, "projection", choices=CONDITIONINGS,
+                                                help="how a class-conditional D sees the label"),
+                          **DISCRIMINATOR_OPTIONS})
+def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None):
     if len(sample_shape) != 3:
-        raise ValueError(f"dcgan needs image data (height, width, channels). Received: sample shape {sample_shape}")
-    generator = networks.build_dcgan_generator(
-        latent_dim=model_config["latent_dim"], image_shape=sample_shape, seed=seed, **model_config["generator"])
-    discriminator = networks.build_dcgan_discriminator(
-        image_shape=sample_shape, seed=None if seed is None else seed + 1000, **model_config["discriminator"])
+        raise ValueError(f"the dcgan architecture needs image data (height, width, channels). "
+                         f"Received: sample shape {sample_shape}")
+    generator = networks.build_dcgan_generator(latent_dim=model_config["latent_dim"], image_shape=sample_shape,
+                                               num_classes=num_classes, seed=seed, **model_config["generator"])
+    discriminator_config = dict(model_config["discriminator"])
+    if num_classes is None:
+        discriminator_config.pop("conditioning")
+    discriminator = networks.build_dcgan_discriminator(image_shape=sample_shape, num_classes=num_classes,
+                                                       seed=_discriminator_seed(seed), **discriminator_config)
     return generator, discriminator
+
+
+_GRADIENT_PENALTY = Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)")
+
+register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"),
+                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
+register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",),
+                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
+register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"),
+                    options={"gradient_penalty_weight": _GRADIENT_PENALTY._replace(default=10.0)},
+                    defaults={"model.loss": "wasserstein", "model.discriminator_steps": 5,
+                              **{f"optimizer.{player}.{key}": value for player in ("generator", "discriminator")
+                                 for key, value in (("learning_rate", 1e-4), ("beta_1", 0.0), ("beta_2", 0.9))}})
+register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
+                    options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
+                             "gradient_penalty_weight": _GRADIENT_PENALTY})

@@ -14,7 +14,7 @@ from ganzoo import data as ganzoo_data
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
-from ganzoo.zoo.model_types import MODEL_TYPES
+from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
 
 
 def config_dirs():
@@ -66,13 +66,21 @@ def sample_shape_of(data_config):
     return tuple(dataset.element_spec.shape[1:])
 
 
+def training_dataset(config, model, *, seed=None, shuffle=True):
+    """The dataset `model.fit` trains on for this config: batches of k minibatches (see
+    `real_batch_size`), with labels for conditional models; shuffled by `seed` (default: the config's)."""
+    data = config["data"]
+    seed = config["training"]["seed"] if seed is None else seed
+    return ganzoo_data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]), seed=seed,
+                            shuffle=shuffle, with_labels=model.conditional, **data_options(data))
+
+
 def training_steps(config, model):
     """Training steps of the config's whole run: epochs x steps per epoch (counted from the data)."""
     training, data = config["training"], config["data"]
     steps_per_epoch = training["steps_per_epoch"]
     if steps_per_epoch is None:
-        dataset = ganzoo_data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]),
-                                   shuffle=False, **data_options(data))
+        dataset = training_dataset(config, model, shuffle=False)
         steps_per_epoch = int(dataset.cardinality())
         if steps_per_epoch < 1:
             raise ConfigError(f"The length of {data['name']!r} is unknown, so a learning-rate decay needs "
@@ -99,11 +107,13 @@ def build_from_config(config, sample_shape=None, compile=True):
     sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]
+    options = {name: model_config[name] for name in kind.options}
     try:
-        generator, discriminator = kind.build_networks(model_config=model_config, sample_shape=sample_shape, seed=seed)
+        generator, discriminator = ARCHITECTURES[model_config["architecture"]].build_networks(
+            model_config=model_config, sample_shape=sample_shape, seed=seed, num_classes=options.get("num_classes"))
         model = kind.trainer(generator, discriminator, loss=model_config["loss"],
                              discriminator_steps=model_config["discriminator_steps"],
-                             latent_distribution=model_config["latent_distribution"], seed=seed)
+                             latent_distribution=model_config["latent_distribution"], seed=seed, **options)
     except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points
         raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
     if compile:

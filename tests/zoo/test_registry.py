@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 import ganzoo
-from ganzoo.zoo.model_types import MODEL_TYPES
-from ganzoo.zoo.registry import data_options
+from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
+from ganzoo.zoo.registry import training_dataset
 from tests.conftest import changed, variables_snapshot
 
-#: Overrides that make each model type tiny. A new model type must add its line here.
+#: Overrides that make each architecture tiny. A new architecture must add its line here.
 TINY = {
-    "gan": {"model.latent_dim": 4, "model.generator.hidden_units": [8], "model.discriminator.hidden_units": [8]},
+    "mlp": {"model.latent_dim": 4, "model.generator.hidden_units": [8], "model.discriminator.hidden_units": [8]},
     "dcgan": {"model.latent_dim": 4, "model.generator.width": 4, "model.discriminator.width": 4,
               "data.image_size": 8},
 }
@@ -26,13 +26,14 @@ def test_the_zoo_has_the_foundation_entries_with_descriptions():
     assert all(description.strip() for description in entries.values())
 
 
-def test_every_model_type_has_a_tiny_setting():
-    assert set(TINY) == set(MODEL_TYPES)
+def test_every_architecture_has_a_tiny_setting_and_every_model_type_an_entry():
+    assert set(TINY) == set(ARCHITECTURES)
+    assert set(MODEL_TYPES) <= {ganzoo.get_config(entry)["model"]["type"] for entry in ENTRIES} | {"gan"}
 
 
 def _tiny_config(entry):
-    model_type = ganzoo.get_config(entry)["model"]["type"]
-    overrides = {**TINY[model_type], **COMMON}
+    architecture = ganzoo.get_config(entry)["model"]["architecture"]
+    overrides = {**TINY[architecture], **COMMON}
     if ganzoo.get_config(entry)["data"]["name"] not in ganzoo.data.MIXTURES:
         overrides.pop("data.num_samples")
     return ganzoo.get_config(entry, overrides)
@@ -42,15 +43,15 @@ def _tiny_config(entry):
 def test_entry_trains_a_step_and_round_trips(entry, tmp_path):
     config = _tiny_config(entry)
     model = ganzoo.zoo.build_from_config(config)
-    data = config["data"]
-    dataset = ganzoo.data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]), **data_options(data))
-    real = next(iter(dataset))
+    dataset = training_dataset(config, model)
+    batch = next(iter(dataset))
+    real = batch[0] if model.conditional else batch
     assert tuple(real.shape[1:]) == model.sample_shape
 
     for player in model.players():  # each player's update touches its own networks only
         others = [net for other in model.players() if other.name != player.name for net in other.networks]
         mine, theirs = variables_snapshot(player.networks), variables_snapshot(others)
-        model.update_player(player, model.split_minibatches(real, model.steps_per_train_step)[0])
+        model.update_player(player, model.split_minibatches(batch, model.steps_per_train_step)[0])
         assert changed(mine, variables_snapshot(player.networks)), f"{player.name} did not move"
         assert not changed(theirs, variables_snapshot(others)), f"{player.name} moved another player"
 
@@ -62,4 +63,5 @@ def test_entry_trains_a_step_and_round_trips(entry, tmp_path):
     restored = keras.models.load_model(path)
     assert type(restored) is type(model)
     np.testing.assert_allclose(restored.generate(4, seed=7), model.generate(4, seed=7), atol=1e-6)
-    np.testing.assert_allclose(restored.discriminator(real), model.discriminator(real), atol=1e-6)
+    judged = list(batch) if model.conditional else real
+    np.testing.assert_allclose(restored.discriminator(judged), model.discriminator(judged), atol=1e-6)

@@ -1,0 +1,164 @@
+"""Discriminator layers usable by any architecture: spectrally normalised dense/conv layers
+(Miyato et al. 2018), PacGAN packing (Lin et al. 2018) and minibatch standard deviation (Karras et
+al. 2018). All are registered serialisable, so models that use them save and load in safe mode."""
+
+import keras
+from keras import ops
+
+
+def _check_batch_divides(batch, group, what):
+    if batch is not None and batch % group != 0:
+        raise ValueError(f"{what} needs a batch size divisible by {group}. Received: batch size {batch}")
+
+
+class _SpectralNormalized(keras.layers.Layer):
+    """Base of the spectrally normalised layers: the kernel is used as W / sigma(W), with sigma the
+    largest singular value of W reshaped to (fan_in, units), estimated by one power iteration per
+    training call on a persistent vector u (Miyato et al. 2018, Algorithm 1). The raw W is the
+    trainable variable and gradients flow through sigma(W); u is non-trainable and moves only when
+    `training` is true. Subclasses create `kernel` (and `bias`) in `build` and call `_add_vector_u`."""
+
+    def __init__(self, units, *, use_bias=True, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def _add_kernel(self, shape):
+        self.kernel = self.add_weight(shape=shape, initializer=self.kernel_initializer, name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
+        self.vector_u = self.add_weight(shape=(1, self.units), initializer=keras.initializers.RandomNormal(seed=0),
+                                        trainable=False, aggregation="mean", name="vector_u")
+
+    def normalized_kernel(self, training=False):
+        weights = ops.reshape(self.kernel, (-1, self.units))
+        v = _unit(ops.matmul(self.vector_u, ops.transpose(weights)))
+        u = _unit(ops.matmul(v, weights))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        if training:
+            self.vector_u.assign(u)
+        sigma = ops.sum(ops.matmul(v, weights) * u)
+        return self.kernel / sigma
+
+    def _finish(self, outputs):
+        return outputs + self.bias if self.use_bias else outputs
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+def _unit(vector):
+    return vector / ops.sqrt(ops.sum(ops.square(vector)) + 1e-12)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class SpectralDense(_SpectralNormalized):
+    """A dense layer (no activation) with a spectrally normalised kernel."""
+
+    def build(self, input_shape):
+        self._add_kernel((input_shape[-1], self.units))
+
+    def call(self, inputs, training=False):
+        return self._finish(ops.matmul(inputs, self.normalized_kernel(training)))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class SpectralConv2D(_SpectralNormalized):
+    """A channels-last 2D convolution (no activation) with a spectrally normalised kernel; `units` is
+    the number of filters."""
+
+    def __init__(self, units, kernel_size, *, strides=1, padding="valid", **kwargs):
+        super().__init__(units, **kwargs)
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+
+    def build(self, input_shape):
+        self._add_kernel((self.kernel_size, self.kernel_size, input_shape[-1], self.units))
+
+    def call(self, inputs, training=False):
+        outputs = ops.conv(inputs, self.normalized_kernel(training), strides=self.strides, padding=self.padding)
+        return self._finish(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return keras.layers.Conv2D(self.units, self.kernel_size, strides=self.strides,
+                                   padding=self.padding).compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class Packing(keras.layers.Layer):
+    """PacGAN packing (Lin et al. 2018): `packing` consecutive samples become one discriminator input,
+    concatenated along the last axis. (B, ..., C) -> (B / packing, ..., packing * C); so the
+    discriminator gives one logit per pack, and every pack is all-real or all-fake."""
+
+    def __init__(self, packing, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(packing, int) or isinstance(packing, bool) or packing < 1:
+            raise ValueError(f"packing must be an integer >= 1. Received: packing={packing!r}")
+        self.packing = packing
+
+    def call(self, inputs):
+        _check_batch_divides(inputs.shape[0], self.packing, f"Packing({self.packing})")
+        sample_shape = tuple(inputs.shape[1:])
+        grouped = ops.reshape(inputs, (-1, self.packing) + sample_shape)
+        rank = len(sample_shape)  # move the pack axis next to the channels, then merge them
+        order = (0,) + tuple(range(2, rank + 1)) + (1, rank + 1)
+        grouped = ops.transpose(grouped, order)
+        return ops.reshape(grouped, (-1,) + sample_shape[:-1] + (self.packing * sample_shape[-1],))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.packing
+        return (batch,) + tuple(input_shape[1:-1]) + (self.packing * input_shape[-1],)
+
+    def get_config(self):
+        return {**super().get_config(), "packing": self.packing}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class MinibatchStdDev(keras.layers.Layer):
+    """Minibatch standard deviation (Karras et al. 2018, section 3): splits the batch into groups of
+    `group_size`, takes each feature's standard deviation within the group, averages it to one number
+    per group and appends it to every member as one extra feature (dense) or channel (conv). A
+    discriminator that sees this statistic can tell a collapsed batch from a varied one."""
+
+    def __init__(self, group_size=4, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(group_size, int) or isinstance(group_size, bool) or group_size < 2:
+            raise ValueError(f"group_size must be an integer >= 2. Received: group_size={group_size!r}")
+        self.group_size = group_size
+
+    def call(self, inputs):
+        batch = inputs.shape[0]
+        group = self.group_size if batch is None else min(self.group_size, batch)
+        _check_batch_divides(batch, group, f"MinibatchStdDev(group_size={self.group_size})")
+        sample_shape = tuple(inputs.shape[1:])
+        grouped = ops.reshape(inputs, (-1, group) + sample_shape)
+        deviation = ops.sqrt(ops.var(grouped, axis=1) + 1e-8)  # (groups, *sample_shape)
+        statistic = ops.mean(deviation, axis=tuple(range(1, len(sample_shape) + 1)), keepdims=True)
+        statistic = ops.repeat(statistic, group, axis=0)  # one value per member of each group
+        statistic = ops.broadcast_to(statistic, ops.shape(inputs)[:-1] + (1,))
+        return ops.concatenate([inputs, ops.cast(statistic, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
+
+
+def dense_layer(spectral_norm):
+    """The dense layer class of a discriminator: spectrally normalised or plain."""
+    return SpectralDense if spectral_norm else keras.layers.Dense
+
+
+def conv_layer(spectral_norm):
+    """The 2D convolution class of a discriminator: spectrally normalised or plain."""
+    return SpectralConv2D if spectral_norm else keras.layers.Conv2D

@@ -1,0 +1,63 @@
+"""The class-conditional GAN (Mirza & Osindero 2014): both players see the class label."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.trainers.gan import GAN
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ConditionalGAN(GAN):
+    """A `GAN` whose generator maps [z, label] -> x and whose discriminator maps [x, label] -> logit
+    (build them with `num_classes=` in `ganzoo.networks`; projection or concatenation in D).
+
+    Training data are (samples, integer labels) pairs (`ganzoo.data.load(..., with_labels=True)`).
+    Each fake in a minibatch is generated for the label of the real sample at the same position, so
+    fakes and reals share the class distribution of the data. Every loss family, k discriminator steps
+    and the gradient penalty work as in `GAN`."""
+
+    conditional = True
+
+    def __init__(self, generator, discriminator, *, num_classes, **kwargs):
+        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
+            raise ValueError(f"num_classes must be an integer >= 2. Received: num_classes={num_classes!r}")
+        for role, network in (("generator", generator), ("discriminator", discriminator)):
+            if len(network.inputs) != 2:
+                raise ValueError(f"A conditional {role} takes two inputs ([{'z' if role == 'generator' else 'x'}, "
+                                 f"label]). Received: a {role} with {len(network.inputs)} input(s)")
+        super().__init__(generator, discriminator, **kwargs)
+        self.num_classes = num_classes
+
+    def split_condition(self, batch):
+        samples, labels = batch
+        return samples, tf.cast(tf.reshape(labels, [-1]), tf.int32)
+
+    def generate_fake(self, batch_size, labels, training=True):
+        return self.generator([self.sample_latents(batch_size), labels], training=training)
+
+    def discriminate(self, samples, labels, training=True):
+        return self.discriminator([samples, labels], training=training)
+
+    def default_labels(self, n):
+        """0, 1, ..., num_classes - 1, 0, 1, ...: every class equally often."""
+        return np.arange(n, dtype=np.int32) % self.num_classes
+
+    def generate(self, n, *, seed=0, labels=None, batch_size=256):
+        """`n` samples of the classes `labels` (one int for all, or n ints; default: every class in
+        turn) from latents fixed by the integer `seed`."""
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer. Received: n={n!r}")
+        labels = self.default_labels(n) if labels is None else np.broadcast_to(np.asarray(labels), (n,))
+        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(f"labels must be integers in [0, {self.num_classes - 1}]. "
+                             f"Received: labels in [{labels.min()}, {labels.max()}] of dtype {labels.dtype}")
+        z = self.sample_latents(n, seed=seed)
+        return np.asarray(self.generator.predict([z, labels.astype(np.int32)], batch_size=batch_size, verbose=0))
+
+    def call(self, inputs, training=False):
+        """The model applied to [z, labels] is its generator."""
+        return self.generator(inputs, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
