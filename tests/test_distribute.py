@@ -65,6 +65,19 @@ SCRIPT = textwrap.dedent('''
               metrics_fn=lambda model: {"mean_x": float(model.generate(10, seed=0).mean())}, metrics_every_epochs=1)])
     assert len(glob.glob(log_dir + "/events.out.tfevents.*")) == 1
     print("TENSORBOARD")
+
+    from ganzoo.trainers import WGANGP
+    with mirrored.scope():  # the gradient penalty's nested tape and spectral norm's u updates, per replica
+        critic = networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(8,), spectral_norm=True, seed=1)
+        wgan = WGANGP(networks.build_mlp_generator(latent_dim=3, output_shape=(2,), hidden_units=(8,), seed=0),
+                      critic, discriminator_steps=2, seed=0)
+        wgan.compile()
+    u_before = np.array(critic.get_layer("discriminator_logit").vector_u)
+    points = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    logs = wgan.fit(tf.data.Dataset.from_tensor_slices(points).batch(32), epochs=1, verbose=0).history
+    assert all(np.isfinite(v[0]) for v in logs.values()) and logs["gradient_penalty"][0] > 0, logs
+    assert not np.array_equal(u_before, np.array(critic.get_layer("discriminator_logit").vector_u))
+    print("WGAN-GP")
 ''')
 
 
@@ -72,6 +85,7 @@ def test_mirrored_step_equals_single_device_step():
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "MATCH" in result.stdout, result.stderr[-3000:]
     assert "TENSORBOARD" in result.stdout  # the TensorBoard callback also runs under the strategy
+    assert "WGAN-GP" in result.stdout  # and WGAN-GP with a spectrally normalised critic
 
 
 def test_strategy_names_are_checked():
