@@ -8,6 +8,9 @@ Metrics:
 - fid, kid: the same distances in InceptionV3 pool features (needs the ImageNet weights: the Keras
   cache, or a network unless GANZOO_OFFLINE=1), against the run's training images.
 - modes: the PacGAN mode-coverage protocol on the ring/grid mixtures.
+- class_accuracy_digits: for class-conditional models, how often the digits classifier labels a
+  sample with the class it was generated for (n samples, every class equally often), overall and per
+  class, beside the classifier's accuracy on the real test split (the ceiling).
 """
 
 import json
@@ -19,7 +22,7 @@ import yaml
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
-METRICS = ("fd_digits", "kid_digits", "cs_digits", "fid", "kid", "modes")
+METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes")
 
 
 def run_data_name(source, data=None):
@@ -56,6 +59,30 @@ def _digits_rows(model, names, n, seed):
             if name == "kid_digits":
                 row.update(std=result["kid_digits_std"], subset_size=result["kid_subset_size"])
             rows.append(row)
+    return rows
+
+
+def _class_accuracy_rows(model, n, seed):
+    from ganzoo.metrics.digits import DigitsClassifier, class_accuracy
+
+    if not getattr(model, "conditional", False):
+        raise DataError("class_accuracy_digits needs a class-conditional model (e.g. cgan-digits). "
+                        f"Received: a {type(model).__name__}")
+    classifier = DigitsClassifier()
+    labels = model.default_labels(n)
+    fake = class_accuracy(classifier, model.generate(n, seed=seed, labels=labels), labels)
+    test, test_labels = ganzoo.data.load_arrays("digits", split="test", image_size=model.sample_shape[0])
+    real = class_accuracy(classifier, test, test_labels)
+    extractor = f"digits-classifier sha256:{classifier.metadata['files']['classifier.keras']['sha256'][:12]}"
+    rows = [{"metric": "class_accuracy_digits", "value": fake["accuracy"], "n_fake": n,
+             "note": "classifier agrees with the requested class"},
+            {"metric": "class_accuracy_digits_ceiling", "value": real["accuracy"], "n_real": real["n"],
+             "note": "classifier on the real test split"}]
+    rows += [{"metric": f"class_accuracy_digits_class_{label}", "value": value,
+              "n_fake": int(np.sum(labels == label)), "note": f"samples asked to be a {label}"}
+             for label, value in fake["per_class"].items()]
+    for row in rows:
+        row["feature_extractor"] = extractor
     return rows
 
 
@@ -120,6 +147,8 @@ def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None)
     digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits", "cs_digits")]
     if digits_metrics:
         rows += _digits_rows(model, digits_metrics, n, seed)
+    if "class_accuracy_digits" in metrics:
+        rows += _class_accuracy_rows(model, n, seed)
     inception_metrics = [m for m in metrics if m in ("fid", "kid")]
     if inception_metrics:
         rows += _inception_rows(model, inception_metrics, n, seed, run_data_name(source, data))

@@ -155,7 +155,10 @@ def _reference_points(data_config, n=2500):
 
 
 def write_samples(model, path, n=64, seed=SAMPLE_SEED, reference=None):
-    """Writes a picture of `n` samples from latents fixed by `seed`; 2D models draw 2,500 points."""
+    """Writes a picture of `n` samples from latents fixed by `seed`; 2D models draw 2,500 points,
+    class-conditional ones a square whose columns are the classes (up to 16)."""
+    if getattr(model, "conditional", False) and model.num_classes <= 16:
+        n = model.num_classes ** 2
     samples = model.generate(2500 if len(model.sample_shape) == 1 else n, seed=seed)
     images.write_png(path, images.samples_picture(samples, reference))
     return path

@@ -140,3 +140,20 @@ def test_evaluate_writes_a_table_and_json_with_n_and_seed(tmp_path, capsys):
     assert "Offline alternatives: fd_digits" in capsys.readouterr().err
     assert main(["evaluate", str(digits), "--metrics", "fdi"]) == 2
     assert main(["evaluate", str(digits), "--metrics", "modes"]) == 2  # digits is not a 2D mixture
+    assert main(["evaluate", str(digits), "--metrics", "class_accuracy_digits"]) == 2  # not conditional
+
+
+def test_conditional_model_trains_from_the_cli_and_reports_class_accuracy(tmp_path, capsys):
+    import json
+
+    run = tmp_path / "cgan"
+    assert main(["train", "cgan-digits", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(run),
+                 "--no-tensorboard", *TINY_DCGAN]) == 0
+    assert (run / "samples.png").is_file()
+    report = tmp_path / "cgan.json"
+    assert main(["evaluate", str(run), "--metrics", "class_accuracy_digits", "--n", "50", "--json", str(report)]) == 0
+    rows = {row["metric"]: row for row in json.loads(report.read_text())}
+    assert rows["class_accuracy_digits"]["n_fake"] == 50
+    assert rows["class_accuracy_digits_ceiling"]["value"] > 0.95 and rows["class_accuracy_digits_ceiling"]["n_real"] == 359
+    assert {f"class_accuracy_digits_class_{c}" for c in range(10)} <= set(rows)
+    assert rows["class_accuracy_digits_class_3"]["n_fake"] == 5

@@ -71,3 +71,15 @@ def digits_scores(real, fake, classifier=None, *, kid_subsets=100, kid_subset_si
                                                    subset_size=kid_subset_size, seed=seed)
     return {"fd_digits": fd, "kid_digits": kid, "kid_digits_std": kid_std, "n_real": n_real, "n_fake": n_fake,
             "kid_subset_size": size, "cs_digits": classifier_score(classifier.probabilities(fake))}
+
+
+def class_accuracy(classifier, images, labels):
+    """How often the classifier labels `images` with the class they were generated for:
+    {"accuracy": overall, "per_class": {class: accuracy}, "n": len(images)} (the conditional-GAN
+    check of DESIGN.md section 5; the classifier's own test accuracy is the ceiling)."""
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) != len(images):
+        raise ValueError(f"Expected one label per image. Received: {len(labels)} labels for {len(images)} images")
+    correct = classifier.predict(images) == labels
+    per_class = {int(c): float(correct[labels == c].mean()) for c in np.unique(labels)}
+    return {"accuracy": float(correct.mean()), "per_class": per_class, "n": int(len(labels))}

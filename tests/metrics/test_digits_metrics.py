@@ -7,7 +7,7 @@ import pytest
 
 from ganzoo.data import load_arrays
 from ganzoo.errors import PretrainedError
-from ganzoo.metrics.digits import DigitsClassifier, classifier_score, digits_scores
+from ganzoo.metrics.digits import DigitsClassifier, class_accuracy, classifier_score, digits_scores
 from ganzoo.zoo.pretrained import pretrained_dir, read_manifest, verified_path
 
 
@@ -63,3 +63,16 @@ def test_classifier_score_by_hand_and_on_real_digits(classifier):
     assert classifier_score(np.full((4, 10), 0.1)) == pytest.approx(1.0)  # uninformative
     test, _ = load_arrays("digits", split="test", image_size=32)
     assert classifier_score(classifier.probabilities(test)) > 9.0
+
+
+def test_class_accuracy_counts_agreement_per_class(classifier):
+    images, labels = load_arrays("digits", split="test", image_size=32)
+    result = class_accuracy(classifier, images[:100], labels[:100])
+    predicted = classifier.predict(images[:100])
+    assert result["accuracy"] == pytest.approx(np.mean(predicted == labels[:100])) and result["n"] == 100
+    for label, value in result["per_class"].items():
+        assert value == pytest.approx(np.mean(predicted[labels[:100] == label] == label))
+    wrong = class_accuracy(classifier, images[:100], (labels[:100] + 1) % 10)
+    assert wrong["accuracy"] < 0.1
+    with pytest.raises(ValueError, match="one label per image"):
+        class_accuracy(classifier, images[:3], labels[:2])
