@@ -2,7 +2,7 @@
 
 Trains each entry from its zoo config, draws 2,500 samples, and prints modes captured, high-quality
 fraction and reverse KL as mean +- standard error beside PacGAN's published rows (Lin et al. 2018,
-Table 1, 10 runs). Example:
+Table 1, 10 runs) as a Markdown table. Example:
 
     python tools/benchmark_mode_coverage.py gan-ring gan-grid --seeds 0 1 2
 """
@@ -47,37 +47,54 @@ def summarise(values):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("entries", nargs="+")
+    parser.add_argument("entries", nargs="*", help="zoo entries to train (none with --from-json)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--samples", type=int, default=2500)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--json", help="also write every run's numbers to this file")
+    parser.add_argument("--from-json", nargs="+", default=[], metavar="FILE",
+                        help="tabulate runs saved by earlier --json calls (with any entries trained now)")
     args = parser.parse_args()
+    if not args.entries and not args.from_json:
+        parser.error("name zoo entries to train, or --from-json files to tabulate")
     overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
-    rows, runs = [], []
+    runs = []
+    for path in args.from_json:
+        with open(path) as file:
+            runs.extend(json.load(file))
+    trained = []
     for entry in args.entries:
-        results = []
         for seed in args.seeds:
-            result = run_entry(entry, seed, args.samples, overrides)
+            result = {"entry": entry, **run_entry(entry, seed, args.samples, overrides)}
             print(f"{entry} seed {seed}: {json.dumps(result)}", flush=True)
-            results.append(result)
-        runs.extend({"entry": entry, **r} for r in results)
+            trained.append(result)
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(trained, file, indent=1)
+    print_table(runs + trained)
+
+
+def print_table(runs):
+    rows = []
+    for entry in dict.fromkeys(run["entry"] for run in runs):
+        results = [run for run in runs if run["entry"] == entry]
         mixture = ganzoo.get_config(entry)["data"]["name"]
         modes, hq, kl, cpu = (summarise([r[k] for r in results])
                               for k in ("modes_captured", "high_quality_fraction", "reverse_kl", "cpu_seconds"))
-        rows.append((mixture, entry, f"{modes[0]:.1f} +- {modes[1]:.1f}", f"{100 * hq[0]:.1f} +- {100 * hq[1]:.1f}",
-                     f"{kl[0]:.3f} +- {kl[1]:.3f}", f"{cpu[0]:.0f}", len(results)))
+        seeds = " ".join(str(r["seed"]) for r in results)
+        rows.append((mixture, f"`{entry}`", f"{modes[0]:.1f} +- {modes[1]:.1f}",
+                     f"{100 * hq[0]:.1f} +- {100 * hq[1]:.1f}", f"{kl[0]:.3f} +- {kl[1]:.3f}", f"{cpu[0]:.0f}",
+                     f"{len(results)} (seeds {seeds})"))
     for mixture in dict.fromkeys(row[0] for row in rows):
         for name, (m, h, k) in PUBLISHED[mixture].items():
-            rows.append((mixture, name, f"{m}", f"{h}", f"{k}", "", 10))
+            rows.append((mixture, name, f"{m}", f"{h}", f"{k}", "", "10"))
     header = ("mixture", "model", "modes", "high quality %", "reverse KL", "CPU s/run", "runs")
-    print(f"\n{args.samples} samples per run; mean +- standard error over seeds {args.seeds}")
-    print(" | ".join(header))
+    samples = sorted({run["num_samples"] for run in runs})
+    print(f"\n{samples} samples per run; mean +- standard error over seeds\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
     for row in sorted(rows, key=lambda r: r[0]):
-        print(" | ".join(str(c) for c in row))
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(runs, file, indent=1)
+        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 if __name__ == "__main__":
