@@ -30,10 +30,12 @@ def ship(entry, out_dir, seed):
     target = Path(out_dir) / entry
     target.mkdir(parents=True, exist_ok=True)
     shipped.save(target / "model.keras")
-    rows = evaluation.evaluate(target / "model.keras", metrics=METRICS[data], n=SAMPLES[data], seed=0, data=data)
+    names = METRICS[data] + (("class_accuracy_digits",) if shipped.conditional else ())
+    rows = evaluation.evaluate(target / "model.keras", metrics=names, n=SAMPLES[data], seed=0, data=data)
     metrics = {row["metric"]: {k: row[k] for k in ("value", "n_fake", "n_real", "std") if row.get(k) is not None}
                for row in rows}
-    return record_artifact(entry, ["model.keras"], directory=out_dir, metrics={"seed": 0, **metrics},
+    return record_artifact(entry, ["model.keras"], directory=out_dir,
+                           metrics={"seed": 0, "n": SAMPLES[data], **metrics},
                            recipe=f"python tools/train_pretrained.py {entry} --seed {seed}",
                            description=ganzoo.list_models()[entry])
 

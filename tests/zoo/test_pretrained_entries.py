@@ -17,10 +17,11 @@ def test_the_foundation_entries_are_shipped():
 @pytest.mark.parametrize("entry", SHIPPED)
 def test_pretrained_entry_loads_and_reproduces_its_manifest_metrics(entry):
     recorded = read_manifest()[entry]["metrics"]
-    metric_names = [name for name in recorded if name != "seed" and not name.endswith("_floor")]
+    metric_names = [name for name in recorded if name not in ("seed", "n")]
     families = {"modes_captured": "modes", "high_quality_fraction": "modes", "reverse_kl": "modes"}
-    requested = sorted({families.get(name, name) for name in metric_names})
-    n = next(iter(recorded[name]["n_fake"] for name in metric_names))
+    requested = sorted({families.get(name, name.split("_class_")[0].removesuffix("_floor").removesuffix("_ceiling"))
+                        for name in metric_names})
+    n = recorded.get("n") or next(iter(recorded[name]["n_fake"] for name in metric_names))
     rows = evaluation.evaluate(entry, metrics=requested, n=n, seed=recorded["seed"])
     measured = {row["metric"]: row["value"] for row in rows}
     for name in metric_names:
