@@ -44,3 +44,11 @@ def test_logging_does_not_change_training(tiny_gan, tmp_path):
     logged.fit(data, epochs=2, verbose=0, callbacks=[GANTensorBoard(tmp_path / "tb", image_every_steps=1)])
     for a, b in zip(plain.weights, logged.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_jsd_is_not_logged_when_d_loss_is_not_minus_v(tiny_gan, tmp_path):
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((32, 2), np.float32)).batch(16)
+    for name, kwargs in (("hinge", {"loss": "hinge"}), ("penalised", {"gradient_penalty_weight": 1.0})):
+        tiny_gan(**kwargs).fit(data, epochs=1, verbose=0, callbacks=[GANTensorBoard(tmp_path / name)])
+        events = EventAccumulator(str(next((tmp_path / name).glob("events.*")))).Reload()
+        assert "train/d_loss" in events.Tags()["tensors"] and "train/jsd_estimate" not in events.Tags()["tensors"]

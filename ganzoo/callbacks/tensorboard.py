@@ -3,7 +3,8 @@ of samples from fixed latents.
 
 The JSD estimate follows Goodfellow et al. 2014, Theorem 1: with D optimal, V = -log 4 + 2 JSD, so
 JSD ~ (V + log 4) / 2 with V = -d_loss for the minimax / non-saturating discriminator loss (a lower
-bound when D is not optimal). It is logged only for those loss families.
+bound when D is not optimal). It is logged only for those loss families, and not when a gradient
+penalty is added to d_loss.
 
 Sampling uses its own fixed seed and inference mode, so logging never changes training.
 """
@@ -56,12 +57,17 @@ class GANTensorBoard(keras.callbacks.Callback):
         with self._writer.as_default(step=self._step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(f"train/{name}", float(value))
-            if getattr(self.model, "loss", None) in JSD_FAMILIES and "d_loss" in (logs or {}):
+            if self._d_loss_is_minus_v() and "d_loss" in (logs or {}):
                 tf.summary.scalar("train/jsd_estimate", jsd_estimate(logs["d_loss"]))
             if self.metrics_fn is not None and (epoch + 1) % self.metrics_every_epochs == 0:
                 for name, value in self.metrics_fn(self.model).items():
                     tf.summary.scalar(f"metrics/{name}", float(value))
         self._write_samples()
+
+    def _d_loss_is_minus_v(self):
+        """d_loss = -V only for the minimax / non-saturating families with no penalty added."""
+        return (getattr(self.model, "loss", None) in JSD_FAMILIES
+                and not getattr(self.model, "gradient_penalty_weight", 0))
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
