@@ -2,3 +2,9 @@
 
 from ganzoo.networks.dcgan import build_dcgan_discriminator, build_dcgan_generator  # noqa: F401
 from ganzoo.networks.mlp import build_mlp_discriminator, build_mlp_generator  # noqa: F401
+from ganzoo.networks.bigan import (  # noqa: F401
+    build_dcgan_encoder,
+    build_dcgan_joint_discriminator,
+    build_mlp_encoder,
+    build_mlp_joint_discriminator,
+)

@@ -8,7 +8,8 @@ from ganzoo.networks.initializers import InitializerSeeds
 from ganzoo.networks.layers import MinibatchStdDev, Packing, dense_layer
 
 
-def _hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense):
+def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense):
+    """Dense layers (optionally batch-normalised before the activation), one per entry of `hidden_units`."""
     for index, units in enumerate(hidden_units):
         x = dense(units, use_bias=not batch_norm, kernel_initializer=init.glorot_uniform(),
                   name=f"{name}_dense_{index}")(x)
@@ -29,7 +30,7 @@ def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), ac
     which Adam reaches only slowly, and samples smear along rays from the origin."""
     init = InitializerSeeds(seed)
     z = keras.Input((latent_dim,), name="z")
-    x = _hidden_stack(z, hidden_units, activation, init, name, batch_norm)
+    x = hidden_stack(z, hidden_units, activation, init, name, batch_norm)
     x = keras.layers.Dense(math.prod(output_shape), activation=output_activation,
                            kernel_initializer=init.glorot_uniform(), name=f"{name}_output")(x)
     if output_scale != 1.0:
@@ -55,7 +56,7 @@ def build_mlp_discriminator(*, input_shape, hidden_units=(128, 128), activation=
     if input_scale != 1.0:
         x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
     dense = dense_layer(spectral_norm)
-    x = _hidden_stack(x, hidden_units, activation, init, name, dense=dense)
+    x = hidden_stack(x, hidden_units, activation, init, name, dense=dense)
     if minibatch_std:
         x = MinibatchStdDev(name=f"{name}_minibatch_std")(x)
     logits = dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(x)

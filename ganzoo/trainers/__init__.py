@@ -6,3 +6,4 @@ from ganzoo.trainers.dcgan import DCGAN  # noqa: F401
 from ganzoo.trainers.gan import GAN  # noqa: F401
 from ganzoo.trainers.conditional_gan import ConditionalGAN  # noqa: F401
 from ganzoo.trainers.wgan_gp import WGANGP  # noqa: F401
+from ganzoo.trainers.bigan import BiGAN  # noqa: F401

@@ -48,6 +48,7 @@ def schema_for(model_type, architecture=None):
             **kind.options,
             "generator": networks.generator_schema,
             "discriminator": networks.discriminator_schema,
+            **({"encoder": networks.encoder_schema} if kind.joint else {}),
         },
         "data": {
             "name": Field(str, help="digits, ring, grid, a path (.npz or folder) or a tfds name"),

@@ -13,7 +13,7 @@ from typing import Callable, NamedTuple
 
 from ganzoo import networks
 from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
-from ganzoo.trainers import DCGAN, GAN, WGANGP, ConditionalGAN
+from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN
 from ganzoo.zoo.schema import Field
 
 
@@ -21,7 +21,10 @@ class Architecture(NamedTuple):
     name: str
     generator_schema: dict
     discriminator_schema: dict
-    build_networks: Callable  # (*, model_config, sample_shape, seed, num_classes) -> (generator, discriminator)
+    encoder_schema: dict
+    # (*, model_config, sample_shape, seed, num_classes, joint) -> {"generator": ..., "discriminator": ...,
+    # and with joint=True "encoder": ...}; joint discriminators take [x, z] (BiGAN)
+    build_networks: Callable
 
 
 class ModelType(NamedTuple):
@@ -30,22 +33,25 @@ class ModelType(NamedTuple):
     architectures: tuple  # the first is the default
     options: dict  # model-level Fields passed to the trainer by name
     defaults: dict  # {dotted config key: default} that replace the schema's defaults for this type
+    joint: bool  # an encoder and a joint discriminator D(x, z) (BiGAN)
 
 
 ARCHITECTURES = {}
 MODEL_TYPES = {}
 
 
-def register_architecture(name, *, generator_schema, discriminator_schema):
+def register_architecture(name, *, generator_schema, discriminator_schema, encoder_schema):
     def decorator(build_networks):
-        ARCHITECTURES[name] = Architecture(name, generator_schema, discriminator_schema, build_networks)
+        ARCHITECTURES[name] = Architecture(name, generator_schema, discriminator_schema, encoder_schema,
+                                           build_networks)
         return build_networks
 
     return decorator
 
 
-def register_model_type(name, *, trainer, architectures, options=None, defaults=None):
-    MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}))
+def register_model_type(name, *, trainer, architectures, options=None, defaults=None, joint=False):
+    MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}),
+                                  joint)
 
 
 #: Options every discriminator accepts (see `ganzoo.networks.layers`).
@@ -69,23 +75,36 @@ def _discriminator_seed(seed):
     return None if seed is None else seed + 1000
 
 
+def _encoder_seed(seed):
+    return None if seed is None else seed + 2000
+
+
 @register_architecture(
     "mlp",
     generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
                       "output_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")},
     discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_ACTIVATIONS),
                           "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
-                          **DISCRIMINATOR_OPTIONS})
-def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None):
+                          **DISCRIMINATOR_OPTIONS},
+    encoder_schema={**_MLP_SCHEMA, "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
+def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, joint=False):
     if num_classes is not None:
         raise ValueError("the mlp architecture has no class-conditional form; use architecture: dcgan")
     images = len(sample_shape) == 3
-    generator = networks.build_mlp_generator(
-        latent_dim=model_config["latent_dim"], output_shape=sample_shape, seed=seed,
-        output_activation="tanh" if images else "linear", **model_config["generator"])
-    discriminator = networks.build_mlp_discriminator(
-        input_shape=sample_shape, seed=_discriminator_seed(seed), **model_config["discriminator"])
-    return generator, discriminator
+    latent_dim = model_config["latent_dim"]
+    built = {"generator": networks.build_mlp_generator(
+        latent_dim=latent_dim, output_shape=sample_shape, seed=seed,
+        output_activation="tanh" if images else "linear", **model_config["generator"])}
+    if joint:
+        built["discriminator"] = networks.build_mlp_joint_discriminator(
+            input_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed),
+            **model_config["discriminator"])
+        built["encoder"] = networks.build_mlp_encoder(input_shape=sample_shape, latent_dim=latent_dim,
+                                                      seed=_encoder_seed(seed), **model_config["encoder"])
+    else:
+        built["discriminator"] = networks.build_mlp_discriminator(
+            input_shape=sample_shape, seed=_discriminator_seed(seed), **model_config["discriminator"])
+    return built
 
 
 @register_architecture(
@@ -93,19 +112,29 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None):
     discriminator_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS),
                           "conditioning": Field(str, "projection", choices=CONDITIONINGS,
                                                 help="how a class-conditional D sees the label"),
-                          **DISCRIMINATOR_OPTIONS})
-def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None):
+                          **DISCRIMINATOR_OPTIONS},
+    encoder_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS)})
+def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, joint=False):
     if len(sample_shape) != 3:
         raise ValueError(f"the dcgan architecture needs image data (height, width, channels). "
                          f"Received: sample shape {sample_shape}")
-    generator = networks.build_dcgan_generator(latent_dim=model_config["latent_dim"], image_shape=sample_shape,
-                                               num_classes=num_classes, seed=seed, **model_config["generator"])
+    latent_dim = model_config["latent_dim"]
+    built = {"generator": networks.build_dcgan_generator(latent_dim=latent_dim, image_shape=sample_shape,
+                                                         num_classes=num_classes, seed=seed,
+                                                         **model_config["generator"])}
     discriminator_config = dict(model_config["discriminator"])
-    if num_classes is None:
-        discriminator_config.pop("conditioning")
-    discriminator = networks.build_dcgan_discriminator(image_shape=sample_shape, num_classes=num_classes,
-                                                       seed=_discriminator_seed(seed), **discriminator_config)
-    return generator, discriminator
+    conditioning = discriminator_config.pop("conditioning")
+    if joint:
+        built["discriminator"] = networks.build_dcgan_joint_discriminator(
+            image_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed), **discriminator_config)
+        built["encoder"] = networks.build_dcgan_encoder(image_shape=sample_shape, latent_dim=latent_dim,
+                                                        seed=_encoder_seed(seed), **model_config["encoder"])
+    else:
+        if num_classes is not None:
+            discriminator_config["conditioning"] = conditioning
+        built["discriminator"] = networks.build_dcgan_discriminator(
+            image_shape=sample_shape, num_classes=num_classes, seed=_discriminator_seed(seed), **discriminator_config)
+    return built
 
 
 _GRADIENT_PENALTY = Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)")
@@ -122,3 +151,5 @@ register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"),
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
                              "gradient_penalty_weight": _GRADIENT_PENALTY})
+register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), joint=True,
+                    defaults={"model.latent_distribution": "uniform"})

@@ -109,9 +109,10 @@ def build_from_config(config, sample_shape=None, compile=True):
     kind = MODEL_TYPES[model_config["type"]]
     options = {name: model_config[name] for name in kind.options}
     try:
-        generator, discriminator = ARCHITECTURES[model_config["architecture"]].build_networks(
-            model_config=model_config, sample_shape=sample_shape, seed=seed, num_classes=options.get("num_classes"))
-        model = kind.trainer(generator, discriminator, loss=model_config["loss"],
+        built = ARCHITECTURES[model_config["architecture"]].build_networks(
+            model_config=model_config, sample_shape=sample_shape, seed=seed, num_classes=options.get("num_classes"),
+            joint=kind.joint)
+        model = kind.trainer(**built, loss=model_config["loss"],
                              discriminator_steps=model_config["discriminator_steps"],
                              latent_distribution=model_config["latent_distribution"], seed=seed, **options)
     except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points

@@ -64,4 +64,7 @@ def test_entry_trains_a_step_and_round_trips(entry, tmp_path):
     assert type(restored) is type(model)
     np.testing.assert_allclose(restored.generate(4, seed=7), model.generate(4, seed=7), atol=1e-6)
     judged = list(batch) if model.conditional else real
+    if isinstance(model, ganzoo.BiGAN):  # a joint discriminator judges (x, E(x)) pairs
+        judged = [real, model.encoder(real)]
+        np.testing.assert_allclose(restored.encode(real), model.encode(real), atol=1e-6)
     np.testing.assert_allclose(restored.discriminator(judged), model.discriminator(judged), atol=1e-6)

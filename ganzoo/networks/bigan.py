@@ -1,0 +1,84 @@
+"""BiGAN's extra networks (Donahue, Krahenbuhl & Darrell 2017): an encoder E: x -> z, and a joint
+discriminator D(x, z) that judges (sample, latent) pairs. MLP versions for 2D data and DCGAN-style
+convolutional versions for images; the generator is any of the usual ones."""
+
+import keras
+
+from ganzoo.networks.dcgan import NORMALIZATIONS, dcgan_discriminator_features
+from ganzoo.networks.initializers import InitializerSeeds
+from ganzoo.networks.layers import MinibatchStdDev, dense_layer
+from ganzoo.networks.mlp import hidden_stack
+
+
+def _flat_input(inputs, input_scale, name):
+    x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
+    if input_scale != 1.0:
+        x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
+    return x
+
+
+def _check_joint_options(packing):
+    if packing > 1:
+        raise ValueError(f"A joint discriminator judges one (x, z) pair at a time, so packing must be 1. "
+                         f"Received: packing={packing}")
+
+
+def build_mlp_encoder(*, input_shape, latent_dim, hidden_units=(128, 128), activation="relu", input_scale=1.0,
+                      seed=None, name="encoder"):
+    """x -> z through dense layers with a linear output (the prior's support is left to training)."""
+    init = InitializerSeeds(seed)
+    inputs = keras.Input(tuple(input_shape), name="x")
+    x = hidden_stack(_flat_input(inputs, input_scale, name), hidden_units, activation, init, name)
+    z = keras.layers.Dense(latent_dim, kernel_initializer=init.glorot_uniform(), name=f"{name}_z")(x)
+    return keras.Model(inputs, z, name=name)
+
+
+def build_mlp_joint_discriminator(*, input_shape, latent_dim, hidden_units=(128, 128), activation="leaky_relu",
+                                  input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, seed=None,
+                                  name="discriminator"):
+    """[x, z] -> one logit: the flattened sample and the latent are concatenated, then dense layers."""
+    _check_joint_options(packing)
+    init = InitializerSeeds(seed)
+    x_in, z_in = keras.Input(tuple(input_shape), name="x"), keras.Input((latent_dim,), name="z")
+    joint = keras.layers.Concatenate(name=f"{name}_x_and_z")([_flat_input(x_in, input_scale, name), z_in])
+    dense = dense_layer(spectral_norm)
+    h = hidden_stack(joint, hidden_units, activation, init, name, dense=dense)
+    if minibatch_std:
+        h = MinibatchStdDev(name=f"{name}_minibatch_std")(h)
+    logits = dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(h)
+    return keras.Model([x_in, z_in], logits, name=name)
+
+
+def build_dcgan_encoder(*, image_shape, latent_dim, width=64, kernel_size=4, normalization="batch", seed=None,
+                        name="encoder"):
+    """image -> z: the DCGAN discriminator's convolutional body, then a linear layer to the latent."""
+    init = InitializerSeeds(seed)
+    inputs = keras.Input(tuple(image_shape), name="image")
+    features = dcgan_discriminator_features(inputs, width=width, kernel_size=kernel_size,
+                                            normalization=normalization, init=init, name=name)
+    z = keras.layers.Dense(latent_dim, kernel_initializer=init.normal(0.02), name=f"{name}_z")(features)
+    return keras.Model(inputs, z, name=name)
+
+
+def build_dcgan_joint_discriminator(*, image_shape, latent_dim, width=64, kernel_size=4, normalization="batch",
+                                    spectral_norm=False, packing=1, minibatch_std=False, seed=None,
+                                    name="discriminator"):
+    """[image, z] -> one logit: convolutional features of the image and a dense embedding of z are
+    concatenated and judged by two dense layers (the BiGAN paper's joint discriminator)."""
+    _check_joint_options(packing)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}. Received: normalization={normalization!r}")
+    init = InitializerSeeds(seed)
+    x_in, z_in = keras.Input(tuple(image_shape), name="image"), keras.Input((latent_dim,), name="z")
+    features = dcgan_discriminator_features(x_in, width=width, kernel_size=kernel_size, normalization=normalization,
+                                            spectral_norm=spectral_norm, minibatch_std=minibatch_std, init=init,
+                                            name=name)
+    dense = dense_layer(spectral_norm)
+    units = 8 * width
+    z_features = keras.layers.LeakyReLU(0.2, name=f"{name}_z_lrelu")(
+        dense(units, kernel_initializer=init.normal(0.02), name=f"{name}_z_dense")(z_in))
+    joint = keras.layers.Concatenate(name=f"{name}_x_and_z")([features, z_features])
+    h = keras.layers.LeakyReLU(0.2, name=f"{name}_joint_lrelu")(
+        dense(units, kernel_initializer=init.normal(0.02), name=f"{name}_joint_dense")(joint))
+    logits = dense(1, kernel_initializer=init.normal(0.02), name=f"{name}_logit")(h)
+    return keras.Model([x_in, z_in], logits, name=name)
