@@ -7,3 +7,4 @@ from ganzoo.metrics.feature_statistics import (  # noqa: F401,E402
     kernel_inception_distance,
     precision_recall,
 )
+from ganzoo.metrics.representation import nearest_neighbour_accuracy  # noqa: F401,E402

@@ -1,0 +1,102 @@
+"""Does BiGAN's encoder learn features? The BiGAN paper's Table 1 protocol on the bundled digits.
+
+Trains `bigan-digits` from its zoo config and an autoencoder made of the same encoder and generator
+architectures (fresh weights, same seeds), with the same epochs, batch size and optimiser, on a
+mean-squared reconstruction loss. Then reports, on the held-out test split with the training split
+as the reference set:
+- 1-nearest-neighbour accuracy in raw pixels, in the autoencoder's latent and in BiGAN's E(x);
+- the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?);
+- the error of E(G(z)) against z at the first and the last epoch (does E learn to invert G?).
+
+    python tools/benchmark_bigan_features.py --seed 0 [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import ganzoo  # noqa: E402
+from ganzoo.metrics import nearest_neighbour_accuracy  # noqa: E402
+from ganzoo.metrics.digits import DigitsClassifier, class_accuracy  # noqa: E402
+from ganzoo.zoo.model_types import ARCHITECTURES  # noqa: E402
+from ganzoo.zoo.registry import build_optimizer, training_dataset  # noqa: E402
+
+
+def train_bigan(config):
+    model = ganzoo.zoo.build_from_config(config)
+    start = time.process_time()
+    history = model.fit(training_dataset(config, model), epochs=config["training"]["epochs"], verbose=2,
+                        shuffle=False)
+    return model, history.history, time.process_time() - start
+
+
+def train_autoencoder(config, sample_shape):
+    """Encoder then generator of the BiGAN's architectures, trained to reconstruct x."""
+    seed = config["training"]["seed"]
+    built = ARCHITECTURES[config["model"]["architecture"]].build_networks(
+        model_config=config["model"], sample_shape=sample_shape, seed=seed, joint=True)
+    inputs = keras.Input(sample_shape)
+    autoencoder = keras.Model(inputs, built["generator"](built["encoder"](inputs)))
+    autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"]), loss="mse")
+    data = config["data"]
+    images, _ = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
+    keras.utils.set_random_seed(seed)
+    start = time.process_time()
+    autoencoder.fit(images, images, batch_size=data["batch_size"], epochs=config["training"]["epochs"], verbose=0,
+                    shuffle=True)
+    return built["encoder"], built["generator"], time.process_time() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entry", default="bigan-digits")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
+    config = ganzoo.get_config(args.entry, {"training.seed": args.seed, **overrides})
+    data = config["data"]
+    train_x, train_y = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
+    test_x, test_y = ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"])
+
+    bigan, history, bigan_cpu = train_bigan(config)
+    encoder, generator, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
+    classifier = DigitsClassifier()
+
+    def encode(network, x):
+        return np.asarray(network.predict(x, batch_size=256, verbose=0))
+
+    results = {"entry": args.entry, "seed": args.seed, "n_test": len(test_y), "n_reference": len(train_y),
+               "epochs": config["training"]["epochs"], "bigan_cpu_seconds": bigan_cpu,
+               "autoencoder_cpu_seconds": autoencoder_cpu}
+    for name, features in (("pixels", (train_x, test_x)),
+                           ("autoencoder", (encode(encoder, train_x), encode(encoder, test_x))),
+                           ("bigan", (bigan.encode(train_x), bigan.encode(test_x)))):
+        results[f"knn_accuracy_{name}"] = nearest_neighbour_accuracy(features[0], train_y, features[1], test_y)[0]
+    results["reconstruction_class_accuracy_bigan"] = class_accuracy(classifier, bigan.reconstruct(test_x),
+                                                                    test_y)["accuracy"]
+    autoencoded = encode(generator, encode(encoder, test_x))
+    results["reconstruction_class_accuracy_autoencoder"] = class_accuracy(classifier, autoencoded, test_y)["accuracy"]
+    results["reconstruction_mse_bigan"] = float(np.mean((bigan.reconstruct(test_x) - test_x) ** 2))
+    results["reconstruction_mse_autoencoder"] = float(np.mean((autoencoded - test_x) ** 2))
+    results["z_reconstruction_error_by_epoch"] = [float(v) for v in history["z_reconstruction_error"]]
+    results["x_reconstruction_error_by_epoch"] = [float(v) for v in history["x_reconstruction_error"]]
+    z = bigan.sample_latents(2000, seed=12345)
+    results["z_reconstruction_error_final_n2000"] = float(np.mean((bigan.encode(bigan.generator.predict(
+        z, verbose=0)) - np.asarray(z)) ** 2))
+    results["z_prior_variance"] = float(np.var(np.asarray(z)))  # the error of always answering E = 0
+    print(json.dumps(results, indent=1))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=1)
+
+
+if __name__ == "__main__":
+    main()
