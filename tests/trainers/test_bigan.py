@@ -23,14 +23,18 @@ def _model(loss="non_saturating", **kwargs):
 REAL = tf.random.stateless_normal((16, 2), [3, 4])
 
 
-def test_discriminator_sees_data_with_its_encoding_as_real_and_generated_pairs_as_fake():
-    model = _model()
+def _objective_and_pair_logits(model, objective):
+    """Runs `objective` on REAL, then replays its latents to compute D on (x, E(x)) and (G(z), z)."""
     state = np.array(model.seed_generator.state)
-    loss, logs = model.discriminator_objective(REAL)
+    value, logs = objective(REAL)
     model.seed_generator.state.assign(state)
     z = model.sample_latents(16)
-    real_logits = model.discriminator([REAL, model.encoder(REAL)])
-    fake_logits = model.discriminator([model.generator(z), z])
+    return value, logs, z, model.discriminator([REAL, model.encoder(REAL)]), model.discriminator([model.generator(z), z])
+
+
+def test_discriminator_sees_data_with_its_encoding_as_real_and_generated_pairs_as_fake():
+    model = _model()
+    loss, logs, z, real_logits, fake_logits = _objective_and_pair_logits(model, model.discriminator_objective)
     expected = ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
     np.testing.assert_allclose(logs["d_real"], ops.mean(ops.sigmoid(real_logits)), rtol=1e-5)
@@ -40,12 +44,7 @@ def test_discriminator_sees_data_with_its_encoding_as_real_and_generated_pairs_a
 @pytest.mark.parametrize("loss", ["non_saturating", "minimax"])
 def test_generator_side_loss_swaps_the_labels_or_ascends_v(loss):
     model = _model(loss)
-    state = np.array(model.seed_generator.state)
-    value, logs = model.generator_objective(REAL)
-    model.seed_generator.state.assign(state)
-    z = model.sample_latents(16)
-    real_logits = model.discriminator([REAL, model.encoder(REAL)])
-    fake_logits = model.discriminator([model.generator(z), z])
+    value, logs, _, real_logits, fake_logits = _objective_and_pair_logits(model, model.generator_objective)
     if loss == "minimax":
         expected = -(ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits)))
     else:
