@@ -102,8 +102,20 @@ def build_optimizer(config, updates=None):
     return keras.optimizers.RMSprop(learning_rate, momentum=config["momentum"])
 
 
+def _check_batch_fits_discriminator(config):
+    """Packing and minibatch std split every minibatch into groups: refuse sizes they cannot divide."""
+    batch, discriminator = config["data"]["batch_size"], config["model"]["discriminator"]
+    groups = {"model.discriminator.packing": discriminator.get("packing", 1),
+              "model.discriminator.minibatch_std (groups of 4)": min(4, batch) if discriminator.get("minibatch_std") else 1}
+    for key, group in groups.items():
+        if batch % group:
+            raise ConfigError(f"data.batch_size must be divisible by {group} for {key}. "
+                              f"Received: data.batch_size={batch}")
+
+
 def build_from_config(config, sample_shape=None, compile=True):
     """A trainer from a validated config; `sample_shape` defaults to the shape of the config's data."""
+    _check_batch_fits_discriminator(config)
     sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]

@@ -61,3 +61,25 @@ def test_defaults_are_filled_and_the_dump_reloads(tmp_path):
 def test_architecture_that_cannot_fit_the_data_is_a_config_error():
     with pytest.raises(ConfigError, match=r"Cannot build dcgan for data of shape \(2,\)"):
         ganzoo.build("dcgan-digits", **{"data.name": "ring"})
+
+
+def test_model_type_and_architecture_choose_the_schema_and_defaults():
+    wgan = ganzoo.get_config("gan-ring", {"model.type": "wgan_gp"})
+    assert wgan["model"]["gradient_penalty_weight"] == 10.0 and wgan["model"]["architecture"] == "mlp"
+    assert ganzoo.get_config("bigan-ring")["model"]["encoder"]["hidden_units"] == [256, 256, 256]
+    with pytest.raises(ConfigError, match=r"Unknown config key 'model.encoder.hidden_units'"):
+        ganzoo.get_config("gan-ring", {"model.encoder.hidden_units": [8]})
+    with pytest.raises(ConfigError, match=r"model.architecture of a cgan must be one of \['dcgan'\]. "
+                                          r"Received: model.architecture='mlp'"):
+        ganzoo.get_config("cgan-digits", {"model.architecture": "mlp"})
+    with pytest.raises(ConfigError, match=r"Cannot build bigan .*loss must be one of .*Received: loss=.hinge."):
+        ganzoo.build("bigan-ring", **{"model.loss": "hinge"})
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"model.discriminator.packing": 3}, r"divisible by 3 for model.discriminator.packing. Received: data.batch_size=512"),
+    ({"model.discriminator.minibatch_std": True, "data.batch_size": 6}, r"divisible by 4 .*Received: data.batch_size=6"),
+])
+def test_batch_that_the_discriminator_cannot_group_is_refused_before_training(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        ganzoo.build("gan-ring", **overrides)
