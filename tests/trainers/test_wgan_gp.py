@@ -75,3 +75,21 @@ def test_wgan_gp_on_images_with_a_spectral_packed_critic_round_trips(tmp_path):
     restored = keras.models.load_model(tmp_path / "wgan.keras")
     assert type(restored) is WGANGP and restored.gradient_penalty_weight == 10.0
     np.testing.assert_allclose(restored.generate(3, seed=1), model.generate(3, seed=1), atol=1e-6)
+
+
+def test_critic_trained_alone_reaches_the_penalised_optimum():
+    """With G fixed at the origin and data at (3, 4), a 1-Lipschitz critic's best gap is W1 = L = 5.
+    The penalty is soft: a critic of slope s along the segment gains L * s - lambda * (s - 1)^2, which
+    is largest at s = 1 + L / (2 lambda) = 1.25, a gap of 6.25 and a penalty of 0.0625."""
+    z = keras.Input((2,))
+    origin = keras.layers.Dense(2, kernel_initializer="zeros", bias_initializer="zeros")(z)  # never updated
+    generator = keras.Model(z, origin)
+    critic = networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(32, 32), seed=1)
+    model = WGANGP(generator, critic, seed=0)
+    model.compile(optimizers={"discriminator": keras.optimizers.Adam(3e-3, 0.0, 0.9)})
+    critic_step = tf.function(lambda real: model.update_player(model.players()[0], real))
+    rng = np.random.default_rng(0)
+    for _ in range(1000):
+        logs = critic_step((rng.normal(size=(64, 2)) * 0.01 + [3.0, 4.0]).astype("float32"))
+    assert float(logs["wasserstein_estimate"]) == pytest.approx(6.25, rel=0.04)
+    assert float(logs["gradient_penalty"]) == pytest.approx(0.0625, abs=0.03)
