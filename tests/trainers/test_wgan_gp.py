@@ -87,11 +87,11 @@ def test_critic_trained_alone_reaches_the_penalised_optimum():
     critic = networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(32, 32), seed=1)
     model = WGANGP(generator, critic, seed=0)
     model.compile(optimizers={"discriminator": keras.optimizers.Adam(3e-3, 0.0, 0.9)})
-    critic = model.players()[0]
+    critic_player = model.players()[0]
 
     @tf.function
     def critic_step(real):
-        return model.update_player(critic, real)
+        return model.update_player(critic_player, real)
 
     rng = np.random.default_rng(0)
     for _ in range(1500):
