@@ -42,6 +42,8 @@ def _parser():
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--labels", help="class-conditional models: one class for all samples, or a comma "
+                                         "list with one class per sample (default: every class in turn)")
     return parser
 
 
@@ -70,7 +72,7 @@ def run(argv):
                                    n=args.n, seed=args.seed, data=args.data, out=args.json)
         print(evaluation.format_table(rows))
     elif args.command == "sample":
-        runs.sample(args.source, out=args.out, n=args.n, seed=args.seed)
+        runs.sample(args.source, out=args.out, n=args.n, seed=args.seed, labels=runs.parse_labels(args.labels))
         print(f"Wrote {args.n} samples to {args.out}")
 
 

@@ -179,15 +179,34 @@ def load_run(path):
     return keras.models.load_model(path)
 
 
-def sample(source, *, out, n=64, seed=SAMPLE_SEED):
-    """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`."""
+def parse_labels(text):
+    """'3' -> 3, '0,1,2' -> [0, 1, 2], None -> None; anything else is a user error."""
+    if text is None:
+        return None
+    try:
+        labels = [int(part) for part in str(text).split(",")]
+    except ValueError:
+        raise DataError(f"--labels must be an integer or a comma list of integers. Received: {text!r}") from None
+    return labels[0] if len(labels) == 1 else labels
+
+
+def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
+    """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`; `labels`
+    chooses the classes of a class-conditional model."""
     model = load_run(source)
+    if labels is not None and not getattr(model, "conditional", False):
+        raise DataError(f"--labels applies to class-conditional models. Received: a {type(model).__name__}")
+    if labels is not None and not isinstance(labels, int) and len(labels) != n:
+        raise DataError(f"--labels needs one class, or one per sample ({n}). Received: {len(labels)} labels")
     from ganzoo.evaluation import run_data_name
 
     try:
         reference = _reference_points({"name": run_data_name(source)})
     except DataError:  # a bare .keras file: no reference points to draw
         reference = None
-    samples = model.generate(n, seed=seed)
+    try:
+        samples = model.generate(n, seed=seed, labels=labels) if labels is not None else model.generate(n, seed=seed)
+    except ValueError as error:  # e.g. a class the model does not have
+        raise DataError(str(error)) from None
     images.write_png(out, images.samples_picture(samples, reference))
     return np.asarray(samples)
