@@ -49,7 +49,7 @@ def _digits_rows(model, names, n, seed):
     fake = model.generate(n, seed=seed)
     scores = digits_scores(train, fake, classifier, seed=seed)
     floor = digits_scores(train, test, classifier, seed=seed)
-    extractor = f"digits-classifier sha256:{classifier.metadata['files']['classifier.keras']['sha256'][:12]}"
+    extractor = classifier.name
     rows = []
     for name in names:
         for suffix, result, note in (("", scores, "generated vs real train split"),
@@ -73,7 +73,7 @@ def _class_accuracy_rows(model, n, seed):
     fake = class_accuracy(classifier, model.generate(n, seed=seed, labels=labels), labels)
     test, test_labels = ganzoo.data.load_arrays("digits", split="test", image_size=model.sample_shape[0])
     real = class_accuracy(classifier, test, test_labels)
-    extractor = f"digits-classifier sha256:{classifier.metadata['files']['classifier.keras']['sha256'][:12]}"
+    extractor = classifier.name
     rows = [{"metric": "class_accuracy_digits", "value": fake["accuracy"], "n_fake": n,
              "note": "classifier agrees with the requested class"},
             {"metric": "class_accuracy_digits_ceiling", "value": real["accuracy"], "n_real": real["n"],

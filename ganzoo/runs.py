@@ -205,7 +205,7 @@ def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
     except DataError:  # a bare .keras file: no reference points to draw
         reference = None
     try:
-        samples = model.generate(n, seed=seed, labels=labels) if labels is not None else model.generate(n, seed=seed)
+        samples = model.generate(n, seed=seed, **({} if labels is None else {"labels": labels}))
     except ValueError as error:  # e.g. a class the model does not have
         raise DataError(str(error)) from None
     images.write_png(out, images.samples_picture(samples, reference))

@@ -40,6 +40,11 @@ class DigitsClassifier:
             images = tf.image.resize(images, (self.image_size, self.image_size), antialias=True).numpy()
         return images
 
+    @property
+    def name(self):
+        """How reports name this feature extractor: the classifier and the start of its sha256."""
+        return f"digits-classifier sha256:{self.metadata['files'][FILENAME]['sha256'][:12]}"
+
     def features(self, images, batch_size=256):
         return np.asarray(self.extractor.predict(self._prepare(images), batch_size=batch_size, verbose=0))
 

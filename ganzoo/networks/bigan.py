@@ -4,17 +4,10 @@ convolutional versions for images; the generator is any of the usual ones."""
 
 import keras
 
-from ganzoo.networks.dcgan import NORMALIZATIONS, dcgan_discriminator_features
+from ganzoo.networks.dcgan import dcgan_discriminator_features
 from ganzoo.networks.initializers import InitializerSeeds
 from ganzoo.networks.layers import MinibatchStdDev, dense_layer
-from ganzoo.networks.mlp import hidden_stack
-
-
-def _flat_input(inputs, input_scale, name):
-    x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
-    if input_scale != 1.0:
-        x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
-    return x
+from ganzoo.networks.mlp import flat_input, hidden_stack
 
 
 def _check_joint_options(packing):
@@ -28,7 +21,7 @@ def build_mlp_encoder(*, input_shape, latent_dim, hidden_units=(128, 128), activ
     """x -> z through dense layers with a linear output (the prior's support is left to training)."""
     init = InitializerSeeds(seed)
     inputs = keras.Input(tuple(input_shape), name="x")
-    x = hidden_stack(_flat_input(inputs, input_scale, name), hidden_units, activation, init, name)
+    x = hidden_stack(flat_input(inputs, input_scale, name), hidden_units, activation, init, name)
     z = keras.layers.Dense(latent_dim, kernel_initializer=init.glorot_uniform(), name=f"{name}_z")(x)
     return keras.Model(inputs, z, name=name)
 
@@ -40,7 +33,7 @@ def build_mlp_joint_discriminator(*, input_shape, latent_dim, hidden_units=(128,
     _check_joint_options(packing)
     init = InitializerSeeds(seed)
     x_in, z_in = keras.Input(tuple(input_shape), name="x"), keras.Input((latent_dim,), name="z")
-    joint = keras.layers.Concatenate(name=f"{name}_x_and_z")([_flat_input(x_in, input_scale, name), z_in])
+    joint = keras.layers.Concatenate(name=f"{name}_x_and_z")([flat_input(x_in, input_scale, name), z_in])
     dense = dense_layer(spectral_norm)
     h = hidden_stack(joint, hidden_units, activation, init, name, dense=dense)
     if minibatch_std:
@@ -66,8 +59,6 @@ def build_dcgan_joint_discriminator(*, image_shape, latent_dim, width=64, kernel
     """[image, z] -> one logit: convolutional features of the image and a dense embedding of z are
     concatenated and judged by two dense layers (the BiGAN paper's joint discriminator)."""
     _check_joint_options(packing)
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}. Received: normalization={normalization!r}")
     init = InitializerSeeds(seed)
     x_in, z_in = keras.Input(tuple(image_shape), name="image"), keras.Input((latent_dim,), name="z")
     features = dcgan_discriminator_features(x_in, width=width, kernel_size=kernel_size, normalization=normalization,

@@ -85,6 +85,8 @@ def dcgan_discriminator_features(inputs, *, width=64, kernel_size=4, normalizati
     """The convolutional body of the DCGAN discriminator: image -> flat features of the last 4x4 map,
     halving the side per strided convolution. Options shared with every discriminator (see
     `networks.layers`): `packing`, `spectral_norm`, `minibatch_std` (one extra channel at 4x4)."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}. Received: normalization={normalization!r}")
     stages = _upsamplings(inputs.shape[1])
     x = Packing(packing, name=f"{name}_packing")(inputs) if packing > 1 else inputs
     conv = conv_layer(spectral_norm)
@@ -114,8 +116,6 @@ def build_dcgan_discriminator(*, image_shape, width=64, kernel_size=4, normaliza
     With `num_classes`, the model takes [image, label]. `conditioning="projection"` adds
     <embed(label), features> to the logit (Miyato & Koyama 2018); `"concat"` appends the one-hot
     label to every pixel of the input as extra channels (Mirza & Osindero 2014)."""
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}. Received: normalization={normalization!r}")
     if conditioning not in CONDITIONINGS:
         raise ValueError(f"conditioning must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}")
     if num_classes is not None and packing > 1:

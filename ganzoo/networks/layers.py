@@ -6,6 +6,10 @@ import keras
 from keras import ops
 
 
+#: Default group size of `MinibatchStdDev` (Karras et al. 2018 use 4).
+MINIBATCH_STD_GROUP = 4
+
+
 def _check_batch_divides(batch, group, what):
     if batch is not None and batch % group != 0:
         raise ValueError(f"{what} needs a batch size divisible by {group}. Received: batch size {batch}")
@@ -16,7 +20,7 @@ class _SpectralNormalized(keras.layers.Layer):
     largest singular value of W reshaped to (fan_in, units), estimated by one power iteration per
     training call on a persistent vector u (Miyato et al. 2018, Algorithm 1). The raw W is the
     trainable variable and gradients flow through sigma(W); u is non-trainable and moves only when
-    `training` is true. Subclasses create `kernel` (and `bias`) in `build` and call `_add_vector_u`."""
+    `training` is true. Subclasses call `_add_kernel(shape)` in `build`."""
 
     def __init__(self, units, *, use_bias=True, kernel_initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
@@ -129,7 +133,7 @@ class MinibatchStdDev(keras.layers.Layer):
     per group and appends it to every member as one extra feature (dense) or channel (conv). A
     discriminator that sees this statistic can tell a collapsed batch from a varied one."""
 
-    def __init__(self, group_size=4, **kwargs):
+    def __init__(self, group_size=MINIBATCH_STD_GROUP, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(group_size, int) or isinstance(group_size, bool) or group_size < 2:
             raise ValueError(f"group_size must be an integer >= 2. Received: group_size={group_size!r}")

@@ -19,6 +19,14 @@ def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dens
     return x
 
 
+def flat_input(inputs, input_scale, name):
+    """Flattens a sample and divides it by `input_scale` (the data's extent)."""
+    x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
+    if input_scale != 1.0:
+        x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
+    return x
+
+
 def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), activation="relu",
                         output_activation="linear", batch_norm=False, output_scale=1.0, seed=None,
                         name="generator"):
@@ -50,11 +58,9 @@ def build_mlp_discriminator(*, input_shape, hidden_units=(128, 128), activation=
     minibatch standard-deviation feature before the logit)."""
     init = InitializerSeeds(seed)
     inputs = keras.Input(tuple(input_shape), name="x")
-    x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
-    if packing > 1:
+    x = flat_input(inputs, input_scale, name)
+    if packing > 1:  # packing after scaling: the same numbers, since scaling is per element
         x = Packing(packing, name=f"{name}_packing")(x)
-    if input_scale != 1.0:
-        x = keras.layers.Rescaling(1.0 / input_scale, name=f"{name}_input_scale")(x)
     dense = dense_layer(spectral_norm)
     x = hidden_stack(x, hidden_units, activation, init, name, dense=dense)
     if minibatch_std:

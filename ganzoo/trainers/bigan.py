@@ -56,13 +56,13 @@ class BiGAN(GAN):
             Player("generator", [self.generator, self.encoder], self.generator_objective, 1),
         ]
 
-    def _pair_logits(self, real, training=True):
+    def _pair_logits(self, real):
         """Logits of D on (x, E(x)) and on (G(z), z) for a fresh z, plus the tensors involved."""
         z = self.sample_latents(ops.shape(real)[0])
-        fake = self.generator(z, training=training)
-        encoded = self.encoder(real, training=training)
-        real_logits = self.discriminator([real, encoded], training=training)
-        fake_logits = self.discriminator([fake, z], training=training)
+        fake = self.generator(z, training=True)
+        encoded = self.encoder(real, training=True)
+        real_logits = self.discriminator([real, encoded], training=True)
+        fake_logits = self.discriminator([fake, z], training=True)
         return real_logits, fake_logits, z, fake, encoded
 
     def discriminator_objective(self, real):

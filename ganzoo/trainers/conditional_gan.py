@@ -43,17 +43,15 @@ class ConditionalGAN(GAN):
         """0, 1, ..., num_classes - 1, 0, 1, ...: every class equally often."""
         return np.arange(n, dtype=np.int32) % self.num_classes
 
-    def generate(self, n, *, seed=0, labels=None, batch_size=256):
-        """`n` samples of the classes `labels` (one int for all, or n ints; default: every class in
-        turn) from latents fixed by the integer `seed`."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer. Received: n={n!r}")
+    def generator_inputs(self, z, labels=None):
+        """[z, labels] for `generate(n, labels=...)`: one class for all samples, or one per sample
+        (default: every class in turn)."""
+        n = int(z.shape[0])
         labels = self.default_labels(n) if labels is None else np.broadcast_to(np.asarray(labels), (n,))
         if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= self.num_classes:
             raise ValueError(f"labels must be integers in [0, {self.num_classes - 1}]. "
                              f"Received: labels in [{labels.min()}, {labels.max()}] of dtype {labels.dtype}")
-        z = self.sample_latents(n, seed=seed)
-        return np.asarray(self.generator.predict([z, labels.astype(np.int32)], batch_size=batch_size, verbose=0))
+        return [z, labels.astype(np.int32)]
 
     def call(self, inputs, training=False):
         """The model applied to [z, labels] is its generator."""

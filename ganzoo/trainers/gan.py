@@ -118,12 +118,18 @@ class GAN(AdversarialTrainer):
             return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0, alg="philox")
         return tf.random.stateless_normal(shape, seed, alg="philox")
 
-    def generate(self, n, *, seed=0, batch_size=256):
-        """`n` samples as a numpy array, from latents fixed by the integer `seed`."""
+    def generate(self, n, *, seed=0, batch_size=256, **condition):
+        """`n` samples as a numpy array, from latents fixed by the integer `seed`; `condition` (e.g.
+        `labels=` for a conditional model) goes to `generator_inputs`."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer. Received: n={n!r}")
         z = self.sample_latents(n, seed=seed)
-        return np.asarray(self.generator.predict(z, batch_size=batch_size, verbose=0))
+        return np.asarray(self.generator.predict(self.generator_inputs(z, **condition), batch_size=batch_size,
+                                                 verbose=0))
+
+    def generator_inputs(self, z):
+        """What the generator is fed at inference for latents `z`: the latents themselves."""
+        return z
 
     def call(self, z, training=False):
         """The model applied to latents is its generator."""

@@ -1,10 +1,11 @@
 """What a zoo config's model section can name.
 
-- `model.type` is the game (the trainer class): `gan`, `dcgan`, `wgan_gp`, `cgan`. Each type lists its
-  own model-level options (passed to the trainer as keyword arguments), its defaults for the shared
-  model keys (e.g. WGAN-GP's Wasserstein loss and 5 critic steps) and the architectures it accepts.
-- `model.architecture` is the pair of networks: `mlp` or `dcgan`, each with the schema of its
-  `generator` / `discriminator` sections and a keyword-only builder.
+- `model.type` is the game (the trainer class): `gan`, `dcgan`, `wgan_gp`, `cgan`, `bigan`. Each type
+  lists its own model-level options (passed to the trainer as keyword arguments), its defaults for
+  the shared keys (e.g. WGAN-GP's Wasserstein loss and 5 critic steps), the architectures it accepts,
+  and whether it is `joint` (an encoder and a discriminator on [x, z], BiGAN).
+- `model.architecture` is the set of networks: `mlp` or `dcgan`, each with the schema of its
+  `generator` / `discriminator` / `encoder` sections and one keyword-only builder.
 
 Register new ones with `register_architecture` / `register_model_type`.
 """

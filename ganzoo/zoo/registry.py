@@ -12,6 +12,7 @@ import keras
 
 from ganzoo import data as ganzoo_data
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
+from ganzoo.networks.layers import MINIBATCH_STD_GROUP
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
 from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
@@ -105,8 +106,9 @@ def build_optimizer(config, updates=None):
 def _check_batch_fits_discriminator(config):
     """Packing and minibatch std split every minibatch into groups: refuse sizes they cannot divide."""
     batch, discriminator = config["data"]["batch_size"], config["model"]["discriminator"]
+    group = min(MINIBATCH_STD_GROUP, batch) if discriminator.get("minibatch_std") else 1
     groups = {"model.discriminator.packing": discriminator.get("packing", 1),
-              "model.discriminator.minibatch_std (groups of 4)": min(4, batch) if discriminator.get("minibatch_std") else 1}
+              f"model.discriminator.minibatch_std (groups of {MINIBATCH_STD_GROUP})": group}
     for key, group in groups.items():
         if batch % group:
             raise ConfigError(f"data.batch_size must be divisible by {group} for {key}. "
