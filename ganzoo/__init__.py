@@ -11,5 +11,5 @@ __version__ = "0.1.0"
 
 from ganzoo import data, losses, metrics, networks, runs, trainers  # noqa: E402,F401
 from ganzoo.errors import GanzooError  # noqa: E402,F401
-from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN  # noqa: E402,F401
+from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix  # noqa: E402,F401
 from ganzoo.zoo import build, get_config, list_models, load  # noqa: E402,F401

@@ -59,13 +59,15 @@ def hinge_generator_loss(fake_logits):
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits):
-    """1/2 E[(l(x) - 1)^2] + 1/2 E[l(G(z))^2] (Mao et al. 2017, a=0, b=c=1)."""
+    """1/2 E[(l(x) - 1)^2] + 1/2 E[l(G(z))^2] (Mao et al. 2017, a=0, b=c=1; CycleGAN halves its
+    discriminator objective the same way)."""
     return 0.5 * _mean(ops.square(real_logits - 1.0)) + 0.5 * _mean(ops.square(fake_logits))
 
 
 def least_squares_generator_loss(fake_logits):
-    """1/2 E[(l(G(z)) - 1)^2] (Mao et al. 2017)."""
-    return 0.5 * _mean(ops.square(fake_logits - 1.0))
+    """E[(l(G(z)) - 1)^2]: Mao et al. 2017 with a=0, b=c=1, without their constant 1/2, as CycleGAN
+    (Zhu et al. 2017, section 4) uses it, so that its cycle weight lambda = 10 means what it says."""
+    return _mean(ops.square(fake_logits - 1.0))
 
 
 class LossFamily(NamedTuple):

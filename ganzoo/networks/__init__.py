@@ -8,3 +8,6 @@ from ganzoo.networks.bigan import (  # noqa: F401
     build_mlp_encoder,
     build_mlp_joint_discriminator,
 )
+from ganzoo.networks.patchgan import build_patchgan_discriminator, patchgan_receptive_field  # noqa: F401
+from ganzoo.networks.resnet_generator import build_resnet_generator  # noqa: F401
+from ganzoo.networks.unet import build_unet_generator  # noqa: F401

@@ -8,7 +8,7 @@ weights drawn from N(0, 0.02). Images are NHWC in [-1, 1]; the side must be 4 * 
 import keras
 
 from ganzoo.networks.initializers import InitializerSeeds
-from ganzoo.networks.layers import MinibatchStdDev, Packing, conv_layer, dense_layer
+from ganzoo.networks.layers import MinibatchStdDev, Packing, conv_layer, dense_layer, normalization_layer
 
 
 def _upsamplings(image_size):
@@ -22,10 +22,6 @@ def _upsamplings(image_size):
             f"Received: image_size={image_size}"
         )
     return stages
-
-
-def _batch_norm(init, name):
-    return keras.layers.BatchNormalization(gamma_initializer=init.normal(0.02, mean=1.0), name=name)
 
 
 def label_input(name="label"):
@@ -56,13 +52,13 @@ def build_dcgan_generator(*, latent_dim, image_shape, width=64, kernel_size=4, n
     x = keras.layers.Dense(4 * 4 * filters, use_bias=False, kernel_initializer=init.normal(0.02),
                            name=f"{name}_project")(x)
     x = keras.layers.Reshape((4, 4, filters), name=f"{name}_reshape")(x)
-    x = _batch_norm(init, f"{name}_bn_project")(x)
+    x = normalization_layer("batch", init, f"{name}_bn_project")(x)
     x = keras.layers.ReLU(name=f"{name}_relu_project")(x)
     for stage in range(1, stages):
         filters //= 2
         x = keras.layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same", use_bias=False,
                                          kernel_initializer=init.normal(0.02), name=f"{name}_deconv_{stage}")(x)
-        x = _batch_norm(init, f"{name}_bn_{stage}")(x)
+        x = normalization_layer("batch", init, f"{name}_bn_{stage}")(x)
         x = keras.layers.ReLU(name=f"{name}_relu_{stage}")(x)
     x = keras.layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same", activation="tanh",
                                      kernel_initializer=init.normal(0.02), name=f"{name}_output")(x)
@@ -70,14 +66,6 @@ def build_dcgan_generator(*, latent_dim, image_shape, width=64, kernel_size=4, n
 
 
 NORMALIZATIONS = ("batch", "layer", "none")
-
-
-def _normalization(kind, init, name):
-    if kind == "batch":
-        return _batch_norm(init, name)
-    if kind == "layer":  # per-sample, as WGAN-GP's critic needs (Gulrajani et al. 2017, section 4)
-        return keras.layers.LayerNormalization(name=name)
-    return None
 
 
 def dcgan_discriminator_features(inputs, *, width=64, kernel_size=4, normalization="batch", spectral_norm=False,
@@ -96,7 +84,7 @@ def dcgan_discriminator_features(inputs, *, width=64, kernel_size=4, normalizati
         x = conv(filters, kernel_size, strides=2, padding="same", use_bias=not normalize,
                  kernel_initializer=init.normal(0.02), name=f"{name}_conv_{stage}")(x)
         if normalize:
-            x = _normalization(normalization, init, f"{name}_{normalization[0]}n_{stage}")(x)
+            x = normalization_layer(normalization, init, f"{name}_{normalization[0]}n_{stage}")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"{name}_lrelu_{stage}")(x)
         filters *= 2
     if minibatch_std:

@@ -1,6 +1,6 @@
-"""Discriminator layers usable by any architecture: spectrally normalised dense/conv layers
-(Miyato et al. 2018), PacGAN packing (Lin et al. 2018) and minibatch standard deviation (Karras et
-al. 2018). All are registered serialisable, so models that use them save and load in safe mode."""
+"""Layers shared by the architectures: spectrally normalised dense/conv layers
+(Miyato et al. 2018), PacGAN packing (Lin et al. 2018), minibatch standard deviation (Karras et
+al. 2018), reflection padding and the normalisation layers by name. All are registered serialisable, so models that use them save and load in safe mode."""
 
 import keras
 from keras import ops
@@ -166,3 +166,41 @@ def dense_layer(spectral_norm):
 def conv_layer(spectral_norm):
     """The 2D convolution class of a discriminator: spectrally normalised or plain."""
     return SpectralConv2D if spectral_norm else keras.layers.Conv2D
+
+
+def normalization_layer(kind, init, name):
+    """A feature-normalisation layer by name, or None for "none": "batch" (Ioffe & Szegedy 2015, gamma
+    drawn from N(1, 0.02) as in DCGAN), "layer" (per sample, as WGAN-GP's critic needs, Gulrajani et
+    al. 2017 section 4) or "instance" (per sample and channel, Ulyanov et al. 2016; CycleGAN)."""
+    if kind == "batch":
+        return keras.layers.BatchNormalization(gamma_initializer=init.normal(0.02, mean=1.0), name=name)
+    if kind == "layer":
+        return keras.layers.LayerNormalization(name=name)
+    if kind == "instance":  # one group per channel is instance normalisation (and converts to TFLite)
+        return keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
+    if kind == "none":
+        return None
+    raise ValueError(f"normalization must be 'batch', 'layer', 'instance' or 'none'. Received: {kind!r}")
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ReflectionPadding2D(keras.layers.Layer):
+    """Pads height and width by `padding` pixels on each side with their mirror image (no border
+    artefacts, as CycleGAN's ResNet generator uses; Zhu et al. 2017, appendix 7.2)."""
+
+    def __init__(self, padding, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(padding, int) or isinstance(padding, bool) or padding < 1:
+            raise ValueError(f"padding must be an integer >= 1. Received: padding={padding!r}")
+        self.padding = padding
+
+    def call(self, inputs):
+        p = self.padding
+        return ops.pad(inputs, ((0, 0), (p, p), (p, p), (0, 0)), mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        grow = lambda side: None if side is None else side + 2 * self.padding  # noqa: E731
+        return (input_shape[0], grow(input_shape[1]), grow(input_shape[2]), input_shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}

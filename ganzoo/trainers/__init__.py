@@ -7,3 +7,6 @@ from ganzoo.trainers.gan import GAN  # noqa: F401
 from ganzoo.trainers.conditional_gan import ConditionalGAN  # noqa: F401
 from ganzoo.trainers.wgan_gp import WGANGP  # noqa: F401
 from ganzoo.trainers.bigan import BiGAN  # noqa: F401
+from ganzoo.trainers.translation import ImageTranslator, INFERENCE_MODES  # noqa: F401
+from ganzoo.trainers.pix2pix import Pix2Pix  # noqa: F401
+from ganzoo.trainers.cyclegan import CycleGAN  # noqa: F401

@@ -46,8 +46,16 @@ class AdversarialTrainer(keras.Model):
     #: Names of the scalars the objectives report; one running mean is kept for each.
     metric_names: Sequence[str] = ()
 
-    #: Whether objectives receive (samples, labels) batches; unconditional games ignore labels.
-    conditional = False
+    #: What one training example holds. One part: objectives receive a batch of samples. Two parts,
+    #: e.g. ("samples", "labels") for class-conditional games, ("inputs", "targets") for paired and
+    #: ("domain_a", "domain_b") for unpaired translation: objectives receive (first, second) batches,
+    #: which the dataset yields as Keras' (x, y).
+    example_parts = ("samples",)
+
+    @property
+    def conditional(self):
+        """Whether the second part of an example is a class label (class-conditional games)."""
+        return tuple(self.example_parts) == ("samples", "labels")
 
     def __init__(self, *, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -124,14 +132,15 @@ class AdversarialTrainer(keras.Model):
         return list(self.trackers.values())
 
     def train_step(self, data):
-        real, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        first, second, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None:
             raise ValueError(f"{type(self).__name__} does not support sample weights. Received a sample_weight "
                              "element in the training data")
-        if self.conditional and labels is None:
-            raise ValueError(f"{type(self).__name__} is conditional: the training data must yield (samples, labels) "
-                             "pairs (ganzoo.data.load(..., with_labels=True)). Received: samples only")
-        batch = (real, labels) if self.conditional else real
+        two_parts = len(self.example_parts) == 2
+        if two_parts and second is None:
+            raise ValueError(f"{type(self).__name__} trains on ({', '.join(self.example_parts)}) pairs: the training "
+                             f"data must yield two tensors per example. Received: {self.example_parts[0]} only")
+        batch = (first, second) if two_parts else first
         minibatches = self.split_minibatches(batch, self.steps_per_train_step)
         for player in self.players():
             for repeat in range(player.steps):

@@ -17,7 +17,7 @@ class ConditionalGAN(GAN):
     fakes and reals share the class distribution of the data. Every loss family, k discriminator steps
     and the gradient penalty work as in `GAN`."""
 
-    conditional = True
+    example_parts = ("samples", "labels")
 
     def __init__(self, generator, discriminator, *, num_classes, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:

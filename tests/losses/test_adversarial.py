@@ -22,7 +22,7 @@ def hand_values(real, fake):
         "non_saturating": (-np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake)), -np.mean(np.log(d_fake))),
         "wasserstein": (np.mean(fake) - np.mean(real), -np.mean(fake)),
         "hinge": (np.mean(np.maximum(0, 1 - real)) + np.mean(np.maximum(0, 1 + fake)), -np.mean(fake)),
-        "least_squares": (0.5 * np.mean((real - 1) ** 2) + 0.5 * np.mean(fake ** 2), 0.5 * np.mean((fake - 1) ** 2)),
+        "least_squares": (0.5 * np.mean((real - 1) ** 2) + 0.5 * np.mean(fake ** 2), np.mean((fake - 1) ** 2)),
     }
 
 

@@ -1,0 +1,102 @@
+"""What the image-to-image games (pix2pix, CycleGAN) share: examples are pairs of images, and
+trained generators translate images in one or both directions, in one of two inference modes."""
+
+import keras
+import numpy as np
+
+from ganzoo.trainers.base import AdversarialTrainer
+
+#: How a trained generator is run on new images.
+#: - "deterministic": inference mode (dropout off, batch norm's moving averages). Reproducible and
+#:   exportable; what `translate`, `ganzoo translate` and `model(x)` use unless told otherwise.
+#: - "paper": as pix2pix runs its generator at test time (Isola et al. 2017, section 3.3): dropout on
+#:   and batch statistics, one image per batch (the paper's batch size), so dropout is the noise
+#:   source. The network's moving averages are left untouched, and the dropout masks are those of
+#:   the layers' saved seed state, so repeated calls give the same outputs.
+INFERENCE_MODES = ("deterministic", "paper")
+
+
+def size_multiple(generator):
+    """What the sides of a fully convolutional generator's input must divide by: 2 ** (its stride-2
+    convolutions)."""
+    strided = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2D)
+               and not isinstance(layer, keras.layers.Conv2DTranspose) and tuple(layer.strides) == (2, 2)]
+    return 2 ** len(strided)
+
+
+class ImageTranslator(AdversarialTrainer):
+    """Base of the translation games. Subclasses set `example_parts` and `directions` ({name:
+    generator attribute}) and store their generators."""
+
+    example_parts = ("inputs", "targets")
+    #: {direction name: attribute holding the generator for it}; the first is the default.
+    directions = {"forward": "generator"}
+
+    def generator_for(self, direction):
+        if direction not in self.directions:
+            raise ValueError(f"direction must be one of {list(self.directions)}. Received: direction={direction!r}")
+        return getattr(self, self.directions[direction])
+
+    def check_images(self, images, direction="forward"):
+        """`images` as float32 NHWC in [-1, 1] with the channels the `direction`'s generator takes."""
+        generator = self.generator_for(direction)
+        images = np.asarray(images, np.float32)
+        channels = generator.inputs[0].shape[-1]
+        if images.ndim != 4 or images.shape[-1] != channels:
+            raise ValueError(f"The {direction} generator takes images of shape (n, height, width, {channels}). "
+                             f"Received: shape {images.shape}")
+        low, high = float(images.min()), float(images.max())
+        if not (np.isfinite(low) and np.isfinite(high)) or low < -1.0001 or high > 1.0001:
+            raise ValueError(f"Expected pixel values in [-1, 1]. Received: values in [{low:g}, {high:g}]")
+        return images
+
+    def translate(self, images, *, direction=None, mode="deterministic", batch_size=32):
+        """Translates a batch of images (float32 NHWC in [-1, 1]) with the generator of `direction`
+        (default: the first of `directions`) in one of `INFERENCE_MODES`. Images whose sides do not
+        divide by the generator's `size_multiple` are reflection-padded for it and cropped back."""
+        direction = direction or next(iter(self.directions))
+        images = self.check_images(images, direction)
+        if mode not in INFERENCE_MODES:
+            raise ValueError(f"mode must be one of {INFERENCE_MODES}. Received: mode={mode!r}")
+        generator = self.generator_for(direction)
+        multiple = size_multiple(generator)
+        height, width = images.shape[1:3]
+        pad = ((0, 0), (0, -height % multiple), (0, -width % multiple), (0, 0))
+        if any(after for _, after in pad) and min(height, width) < multiple:
+            raise ValueError(f"The {direction} generator needs images of at least {multiple}x{multiple} pixels. "
+                             f"Received: {height}x{width}")
+        padded = np.pad(images, pad, mode="reflect")
+        if mode == "deterministic":
+            outputs = np.asarray(generator.predict(padded, batch_size=batch_size, verbose=0))
+        else:
+            state = [variable.numpy() for variable in generator.non_trainable_variables]
+            try:
+                outputs = np.concatenate([np.asarray(generator(padded[i:i + 1], training=True))
+                                          for i in range(len(padded))])
+            finally:
+                for variable, value in zip(generator.non_trainable_variables, state):
+                    variable.assign(value)
+        return outputs[:, :height, :width]
+
+    def call(self, images, training=False):
+        """The model applied to images is its first direction's generator."""
+        return self.generator_for(next(iter(self.directions)))(images, training=training)
+
+
+def non_negative(name, value):
+    """A loss weight: a number >= 0, as float."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def serialize_networks(config, model, names):
+    config.update({name: keras.saving.serialize_keras_object(getattr(model, name)) for name in names})
+    return config
+
+
+def deserialize_networks(config, names):
+    config = dict(config)
+    for name in names:
+        config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config
