@@ -31,8 +31,13 @@ def _parser():
 
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
     evaluate.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
-    evaluate.add_argument("--metrics", default="modes", help="comma-separated: fd_digits,kid_digits,fid,kid,modes")
-    evaluate.add_argument("--n", type=int, default=2000, help="generated samples")
+    evaluate.add_argument("--metrics", default="modes",
+                          help="comma-separated: fd_digits,kid_digits,cs_digits,class_accuracy_digits,fid,kid,modes; "
+                               "translation models: l1,psnr,cycle_error,class_accuracy_digits")
+    evaluate.add_argument("--n", type=int, help="generated samples (default 2000); translation: held-out examples "
+                                                "(default all)")
+    evaluate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
+                          help="translation models: how the generator runs (see README)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data", help="the data the model was trained on, when SOURCE has no config.yaml")
     evaluate.add_argument("--json", help="write the rows to this file")
@@ -44,6 +49,16 @@ def _parser():
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--labels", help="class-conditional models: one class for all samples, or a comma "
                                          "list with one class per sample (default: every class in turn)")
+
+    translate = commands.add_parser("translate", help="translate images with a pix2pix or CycleGAN model")
+    translate.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
+    translate.add_argument("--input", required=True, help="an image file or a folder of images")
+    translate.add_argument("--out", required=True, help="folder for the translated PNGs")
+    translate.add_argument("--direction", help="CycleGAN: a_to_b (default) or b_to_a")
+    translate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
+                           help="deterministic: dropout off, moving averages (default); paper: as pix2pix at test "
+                                "time, dropout on and per-image batch statistics")
+    translate.add_argument("--size", type=int, help="resize inputs to SIZE x SIZE first (e.g. the training size)")
     return parser
 
 
@@ -69,11 +84,15 @@ def run(argv):
         from ganzoo import evaluation
 
         rows = evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
-                                   n=args.n, seed=args.seed, data=args.data, out=args.json)
+                                   n=args.n, seed=args.seed, data=args.data, out=args.json, mode=args.mode)
         print(evaluation.format_table(rows))
     elif args.command == "sample":
         runs.sample(args.source, out=args.out, n=args.n, seed=args.seed, labels=runs.parse_labels(args.labels))
         print(f"Wrote {args.n} samples to {args.out}")
+    elif args.command == "translate":
+        written = runs.translate(args.source, input=args.input, out=args.out, direction=args.direction,
+                                 mode=args.mode, size=args.size)
+        print(f"Wrote {len(written)} translated image(s) to {args.out}")
 
 
 def main(argv=None):

@@ -10,7 +10,14 @@ Metrics:
 - modes: the PacGAN mode-coverage protocol on the ring/grid mixtures.
 - class_accuracy_digits: for class-conditional models, how often the digits classifier labels a
   sample with the class it was generated for (n samples, every class equally often), overall and per
-  class, beside the classifier's accuracy on the real test split (the ceiling).
+  class, beside the classifier's accuracy on the real test split (the ceiling). For translation
+  models on digits (edges2digits, digits-negative): how often the class of a held-out digit survives
+  translation.
+- l1, psnr: translation outputs against the held-out targets (pix2pix), or for CycleGAN against the
+  known transform between the domains (digits-negative), in each direction.
+- cycle_error: CycleGAN's mean |F(G(a)) - a| and |G(F(b)) - b| on held-out images.
+Translation metrics run the generators in the chosen inference mode (`--mode`, see
+`ganzoo.trainers.INFERENCE_MODES`) and report the standard error over images.
 """
 
 import json
@@ -22,20 +29,28 @@ import yaml
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
-METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes")
+METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes", "l1", "psnr",
+           "cycle_error")
+TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits")
+
+
+def run_data_config(source, data=None):
+    """The data section (name, image_size, reverse) a run folder or zoo entry was trained on; with
+    `data`, that name at its stored size."""
+    if data:
+        return {"name": data, "image_size": None, "reverse": False}
+    config_path = Path(source) / "config.yaml"
+    if config_path.is_file():
+        with open(config_path) as file:
+            return {"reverse": False, **yaml.safe_load(file)["data"]}
+    if not Path(source).exists() and str(source) in ganzoo.list_models():  # a zoo entry
+        return ganzoo.get_config(str(source))["data"]
+    raise DataError(f"Cannot tell which data {source} was trained on; pass --data (e.g. digits, ring, grid)")
 
 
 def run_data_name(source, data=None):
     """The data name a run folder or zoo entry was trained on (`data` when given)."""
-    if data:
-        return data
-    config_path = Path(source) / "config.yaml"
-    if config_path.is_file():
-        with open(config_path) as file:
-            return yaml.safe_load(file)["data"]["name"]
-    if not Path(source).exists() and str(source) in ganzoo.list_models():  # a zoo entry
-        return ganzoo.get_config(str(source))["data"]["name"]
-    raise DataError(f"Cannot tell which data {source} was trained on; pass --data (e.g. digits, ring, grid)")
+    return run_data_config(source, data)["name"]
 
 
 def _digits_rows(model, names, n, seed):
@@ -111,6 +126,102 @@ def _inception_rows(model, names, n, seed, data_name):
     return rows
 
 
+def _score_row(metric, scores, note, mode):
+    from ganzoo.metrics.translation import summary
+
+    result = summary(scores)
+    return {"metric": metric, "value": result["value"], "std": result["std_error"], "n_fake": result["n"],
+            "feature_extractor": None, "note": f"{note}; {mode} mode; std = standard error over images"}
+
+
+def _class_survival_row(metric, classifier, images, labels, note, mode):
+    from ganzoo.metrics.digits import class_accuracy
+
+    result = class_accuracy(classifier, images, labels)
+    return {"metric": metric, "value": result["accuracy"], "n_fake": result["n"],
+            "feature_extractor": classifier.name, "note": f"{note}; {mode} mode" if mode else note}
+
+
+def translation_rows(model, data_config, names, *, n=None, mode="deterministic"):
+    """Rows of the translation metrics `names` for a Pix2Pix or CycleGAN on the held-out split of
+    `data_config`'s data (its first `n` examples when given)."""
+    from ganzoo.data.translation import digits_views, held_out_pairs, known_transforms
+    from ganzoo.metrics.translation import l1_error, psnr
+
+    name, reverse = data_config["name"], data_config.get("reverse", False)
+    pairs = held_out_pairs(name, image_size=data_config.get("image_size"), reverse=reverse, limit=n)
+    to_digits = digits_views(name, reverse)
+    classifier = None
+    if "class_accuracy_digits" in names:
+        from ganzoo.metrics.digits import DigitsClassifier
+
+        if to_digits == (None, None):
+            raise DataError(f"class_accuracy_digits after translation needs digits data (edges2digits, "
+                            f"digits-negative). Received: data {name!r}")
+        classifier = DigitsClassifier()
+    translate = lambda images, direction=None: model.translate(images, direction=direction, mode=mode)  # noqa: E731
+    rows = []
+    if pairs.paired:
+        if "cycle_error" in names:
+            raise DataError(f"cycle_error needs a CycleGAN. Received: a {type(model).__name__}")
+        outputs = translate(pairs.first)
+        note = f"held-out {name} pairs, output vs target"
+        if "l1" in names:
+            rows.append(_score_row("l1", l1_error(outputs, pairs.second), note, mode))
+        if "psnr" in names:
+            rows.append(_score_row("psnr", psnr(outputs, pairs.second), note + " (dB, peak 1 on [0, 1])", mode))
+        if classifier is not None:
+            rows.append(_class_survival_row("class_accuracy_digits", classifier, to_digits[1](outputs),
+                                            pairs.first_labels, f"classifier on outputs vs the source's class", mode))
+            rows.append(_class_survival_row("class_accuracy_digits_ceiling", classifier, to_digits[1](pairs.second),
+                                            pairs.second_labels, "classifier on the real targets", None))
+        return rows
+    a_to_b, b_to_a = translate(pairs.first, "a_to_b"), translate(pairs.second, "b_to_a")
+    if "cycle_error" in names:
+        rows.append(_score_row("cycle_error_a", l1_error(translate(a_to_b, "b_to_a"), pairs.first),
+                               f"held-out {name} domain A: |F(G(a)) - a|", mode))
+        rows.append(_score_row("cycle_error_b", l1_error(translate(b_to_a, "a_to_b"), pairs.second),
+                               f"held-out {name} domain B: |G(F(b)) - b|", mode))
+    truth = known_transforms(name, reverse)
+    if ("l1" in names or "psnr" in names) and truth is None:
+        raise DataError(f"l1/psnr for unpaired data need a known transform between the domains (e.g. "
+                        f"digits-negative). Received: data {name!r}")
+    for metric, score in (("l1", l1_error), ("psnr", psnr)):
+        if metric in names:
+            rows.append(_score_row(f"{metric}_a_to_b", score(a_to_b, truth[0](pairs.first)),
+                                   f"held-out {name}: G(a) vs the known transform of a", mode))
+            rows.append(_score_row(f"{metric}_b_to_a", score(b_to_a, truth[1](pairs.second)),
+                                   f"held-out {name}: F(b) vs the known inverse transform of b", mode))
+    if classifier is not None:
+        rows.append(_class_survival_row("class_accuracy_digits_a_to_b", classifier, to_digits[1](a_to_b),
+                                        pairs.first_labels, "class of a kept in G(a)", mode))
+        rows.append(_class_survival_row("class_accuracy_digits_b_to_a", classifier, to_digits[0](b_to_a),
+                                        pairs.second_labels, "class of b kept in F(b)", mode))
+        for side, images, labels, view in (("a", pairs.first, pairs.first_labels, to_digits[0]),
+                                           ("b", pairs.second, pairs.second_labels, to_digits[1])):
+            rows.append(_class_survival_row(f"class_accuracy_digits_ceiling_{side}", classifier, view(images), labels,
+                                            f"classifier on real domain {side.upper()}", None))
+    return rows
+
+
+def translation_training_metrics(data_config, n=64):
+    """For periodic logging of a translation model: held-out L1 (paired) or cycle error (unpaired) on
+    the first `n` held-out examples."""
+    from ganzoo.data.translation import held_out_pairs
+    from ganzoo.metrics.translation import l1_error
+
+    pairs = held_out_pairs(data_config["name"], image_size=data_config["image_size"],
+                           reverse=data_config["reverse"], limit=n)
+
+    def metrics(model):
+        if pairs.paired:
+            return {f"held_out_l1_n{len(pairs.first)}": float(l1_error(model.translate(pairs.first), pairs.second).mean())}
+        cycled = model.translate(model.translate(pairs.first, direction="a_to_b"), direction="b_to_a")
+        return {f"held_out_cycle_error_a_n{len(pairs.first)}": float(l1_error(cycled, pairs.first).mean())}
+
+    return metrics
+
+
 def training_metrics(data_name, sample_shape, n=500, seed=0):
     """A `model -> {metric: value}` function suited to the data, for periodic logging; None if none is."""
     if data_name in ganzoo.data.MIXTURES:
@@ -135,14 +246,25 @@ def training_metrics(data_name, sample_shape, n=500, seed=0):
     return None
 
 
-def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None):
-    """Evaluates the model of a run folder or .keras file; returns the rows and writes them as JSON to `out`."""
+def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic"):
+    """Evaluates the model of a run folder or .keras file; returns the rows and writes them as JSON to
+    `out`. `n`: generated samples (default 2000); translation models are measured on the whole
+    held-out split, or its first `n` examples."""
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
         raise GanzooError(f"Unknown metric. Expected some of {list(METRICS)}. Received: {unknown}")
-    if n < 2:
+    if n is not None and n < 2:
         raise GanzooError(f"--n must be at least 2. Received: {n}")
     model = ganzoo.runs.load_run(source)
+    if isinstance(model, ganzoo.trainers.ImageTranslator):
+        wrong = sorted(set(metrics) - set(TRANSLATION_METRICS))
+        if wrong:
+            raise GanzooError(f"A {type(model).__name__} is measured by {list(TRANSLATION_METRICS)}. Received: {wrong}")
+        rows = translation_rows(model, run_data_config(source, data), metrics, n=n, mode=mode)
+        return _finish_rows(rows, source, seed, out)
+    if mode != "deterministic":
+        raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
+    n = 2000 if n is None else n
     rows = []
     digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits", "cs_digits")]
     if digits_metrics:
@@ -160,6 +282,10 @@ def evaluate(source, *, metrics=("modes",), n=2000, seed=0, data=None, out=None)
         for key in ("modes_captured", "high_quality_fraction", "reverse_kl"):
             rows.append({"metric": key, "value": result[key], "n_fake": n, "feature_extractor": None,
                          "note": f"{name} mixture, PacGAN protocol"})
+    return _finish_rows(rows, source, seed, out)
+
+
+def _finish_rows(rows, source, seed, out):
     for row in rows:
         row.update(seed=seed, ganzoo_version=ganzoo.__version__, source=str(source))
     if out:

@@ -58,6 +58,16 @@ def samples_picture(samples, reference=None):
     raise ValueError(f"Can draw images (n, h, w, c) or 2D points (n, 2). Received: shape {samples.shape}")
 
 
+def translation_grid(columns, padding=1):
+    """One row per example, one column per array of `columns` (each NHWC in [-1, 1], equal n, height
+    and width): e.g. [inputs, outputs, targets]. Grayscale columns are shown as RGB when any is RGB."""
+    columns = [np.asarray(column, np.float32) for column in columns]
+    if any(column.shape[-1] == 3 for column in columns):
+        columns = [np.repeat(column, 3, axis=-1) if column.shape[-1] == 1 else column for column in columns]
+    interleaved = np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
+    return image_grid(interleaved, columns=len(columns), padding=padding)
+
+
 def write_png(path, picture):
     """Writes a uint8 (H, W, C) picture to `path` as PNG."""
     tf.io.write_file(str(path), tf.io.encode_png(np.asarray(picture, np.uint8)))

@@ -7,7 +7,9 @@ Run folder layout:
     history.csv        per-epoch losses
     tensorboard/       scalars and sample pictures (`tensorboard --logdir RUN`)
     model.keras        the final model (written last, atomically: its presence means "finished")
-    samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points)
+    samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points);
+                       for translation models, held-out examples: input | output | target rows (pix2pix)
+                       or a | G(a) | F(G(a)) | b | F(b) | G(F(b)) rows (CycleGAN)
 
 Everything a user can get wrong (config, data, entry name, folder) is checked before the folder is
 created, so a failed start leaves nothing behind. A rerun into the same folder with the same config
@@ -27,6 +29,7 @@ from ganzoo import data as ganzoo_data
 from ganzoo import images
 from ganzoo.callbacks import GANTensorBoard
 from ganzoo.errors import DataError, RunDirectoryError, TrainingDivergedError
+from ganzoo.trainers.translation import ImageTranslator
 from ganzoo.zoo import registry
 from ganzoo.zoo.config import dump_config
 
@@ -134,18 +137,44 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
         keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
+    translating = isinstance(model, ImageTranslator)
+    examples = held_out_examples(data_config) if translating else None
     if tensorboard:
-        from ganzoo.evaluation import training_metrics
+        from ganzoo.evaluation import training_metrics, translation_training_metrics
 
+        metrics_fn = (translation_training_metrics(data_config) if translating
+                      else training_metrics(data_config["name"], model.sample_shape))
         callbacks.append(GANTensorBoard(run_dir / "tensorboard", image_every_steps=image_every_steps,
-                                        reference=_reference_points(data_config),
-                                        metrics_fn=training_metrics(data_config["name"], model.sample_shape),
-                                        metrics_every_epochs=metrics_every_epochs))
+                                        reference=_reference_points(data_config), metrics_fn=metrics_fn,
+                                        metrics_every_epochs=metrics_every_epochs,
+                                        picture_fn=(lambda m: translation_picture(m, examples)) if translating else None))
     model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
               callbacks=callbacks, verbose=verbose, shuffle=False)
-    write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
+    if translating:
+        images.write_png(run_dir / SAMPLES_FILE, translation_picture(model, examples))
+    else:
+        write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
     _write_atomically(run_dir / MODEL_FILE, model.save)
     return run_dir
+
+
+def held_out_examples(data_config, n=8):
+    """The first `n` held-out examples of a translation config's data, for pictures of progress."""
+    return ganzoo_data.translation.held_out_pairs(data_config["name"], image_size=data_config["image_size"],
+                                                  reverse=data_config["reverse"], limit=n)
+
+
+def translation_picture(model, examples, mode="deterministic"):
+    """Rows input | output | target (paired), or a | G(a) | F(G(a)) | b | F(b) | G(F(b)) (unpaired)."""
+    if examples.paired:
+        columns = [examples.first, model.translate(examples.first, mode=mode), examples.second]
+    else:
+        n = min(len(examples.first), len(examples.second))
+        a, b = examples.first[:n], examples.second[:n]
+        a_to_b, b_to_a = model.translate(a, direction="a_to_b", mode=mode), model.translate(b, direction="b_to_a", mode=mode)
+        columns = [a, a_to_b, model.translate(a_to_b, direction="b_to_a", mode=mode),
+                   b, b_to_a, model.translate(b_to_a, direction="a_to_b", mode=mode)]
+    return images.translation_grid(columns)
 
 
 def _reference_points(data_config, n=2500):
@@ -194,6 +223,9 @@ def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
     """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`; `labels`
     chooses the classes of a class-conditional model."""
     model = load_run(source)
+    if isinstance(model, ImageTranslator):
+        raise DataError(f"A {type(model).__name__} translates images rather than sampling: use "
+                        f"`ganzoo translate {source} --input IMAGES --out DIR`")
     if labels is not None and not getattr(model, "conditional", False):
         raise DataError(f"--labels applies to class-conditional models. Received: a {type(model).__name__}")
     if labels is not None and not isinstance(labels, int) and len(labels) != n:
@@ -210,3 +242,72 @@ def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
         raise DataError(str(error)) from None
     images.write_png(out, images.samples_picture(samples, reference))
     return np.asarray(samples)
+
+
+def read_images(path):
+    """{file stem: uint8 (H, W, C) image} of an image file or of every image directly in a folder."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in ganzoo_data.sources.IMAGE_EXTENSIONS)
+        if not files:
+            raise DataError(f"{path}: expected image files ({', '.join(ganzoo_data.sources.IMAGE_EXTENSIONS)}). "
+                            f"Received: none found")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise DataError(f"--input must be an image file or a folder of images. Received: {path}")
+    import tensorflow as tf
+
+    decoded = {}
+    for file in files:
+        try:
+            decoded[file.stem] = tf.io.decode_image(tf.io.read_file(str(file)), expand_animations=False).numpy()
+        except tf.errors.OpError as error:
+            raise DataError(f"Cannot decode image {str(file)!r}: {error.message}") from None
+    return decoded
+
+
+def _to_channels(image, channels, name):
+    """uint8 (H, W, C) -> float32 (H, W, channels) in [-1, 1]: RGB(A) to grayscale or gray to RGB as needed."""
+    import tensorflow as tf
+
+    image = image[..., :3] if image.shape[-1] == 4 else image[..., :1] if image.shape[-1] == 2 else image
+    if image.shape[-1] == 3 and channels == 1:
+        image = tf.image.rgb_to_grayscale(image).numpy()
+    elif image.shape[-1] == 1 and channels == 3:
+        image = np.repeat(image, 3, axis=-1)
+    if image.shape[-1] != channels:
+        raise DataError(f"{name}: the model takes {channels}-channel images. Received: {image.shape[-1]} channels")
+    return image.astype(np.float32) / 127.5 - 1.0
+
+
+def translate(source, *, input, out, direction=None, mode="deterministic", size=None):
+    """Translates an image file or a folder of images with a trained Pix2Pix or CycleGAN (a run
+    folder, .keras file or zoo entry) and writes `out/<name>.png` for each; RGB inputs become
+    grayscale for grayscale models and vice versa; `size` resizes inputs to size x size first
+    (otherwise any size works: the generators are fully convolutional). Returns the written paths."""
+    model = load_run(source)
+    if not isinstance(model, ImageTranslator):
+        raise DataError(f"ganzoo translate needs a pix2pix or CycleGAN model. Received: a {type(model).__name__} "
+                        f"(use `ganzoo sample`)")
+    try:
+        generator = model.generator_for(direction or next(iter(model.directions)))
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    channels = int(generator.inputs[0].shape[-1])
+    inputs = read_images(input)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, image in inputs.items():
+        image = _to_channels(image, channels, name)
+        if size is not None:
+            image = ganzoo_data.arrays.resize_images(image[np.newaxis], size)[0]
+        try:
+            translated = model.translate(image[np.newaxis], direction=direction, mode=mode)[0]
+        except ValueError as error:
+            raise DataError(f"{name}: {error}") from None
+        path = out / f"{name}.png"
+        images.write_png(path, images.to_uint8(translated))
+        written.append(path)
+    return written

@@ -27,10 +27,11 @@ def jsd_estimate(discriminator_loss):
 class GANTensorBoard(keras.callbacks.Callback):
     """Writes scalars every epoch, `metrics_fn(model)` every `metrics_every_epochs` epochs, and a sample
     picture every `image_every_steps` training steps and at each epoch end, to `log_dir`.
-    `reference` 2D points are drawn under 2D samples."""
+    `reference` 2D points are drawn under 2D samples. `picture_fn(model) -> uint8 picture` replaces the
+    sample picture (translation models draw held-out input | output | target rows)."""
 
     def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
-                 metrics_fn=None, metrics_every_epochs=5):
+                 metrics_fn=None, metrics_every_epochs=5, picture_fn=None):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -41,6 +42,7 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.reference = reference
         self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
         self.metrics_every_epochs = metrics_every_epochs
+        self.picture_fn = picture_fn
         self._writer = None
         self._step = 0
 
@@ -75,8 +77,11 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._writer.close()
 
     def _write_samples(self):
-        count = 2500 if len(self.model.sample_shape) == 1 else self.num_samples
-        picture = images.samples_picture(self.model.generate(count, seed=self.seed), self.reference)
+        if self.picture_fn is not None:
+            picture = self.picture_fn(self.model)
+        else:
+            count = 2500 if len(self.model.sample_shape) == 1 else self.num_samples
+            picture = images.samples_picture(self.model.generate(count, seed=self.seed), self.reference)
         with self._writer.as_default(step=self._step):
             tf.summary.image("samples", np.asarray(picture)[np.newaxis], max_outputs=1)
         self._writer.flush()

@@ -1,8 +1,9 @@
 """`tf.data` pipelines. Every image leaves as float32 NHWC in [-1, 1]; 2D points in data coordinates.
 
 `load(name, batch_size=...)` resolves `name` as, in order: a built-in offline set (`digits`, `ring`,
-`grid`), a path (an `.npz` file or a folder of images), or a tensorflow-datasets name (optionally
-written `tfds:NAME`).
+`grid`), translation pairs (`colorize`, `edges2digits`, `digits-negative`, `paired:PATH`,
+`unpaired:PATH`, tfds `cycle_gan/*`; see `translation.py`), a path (an `.npz` file or a folder of
+images), or a tensorflow-datasets name (optionally written `tfds:NAME`).
 """
 
 import os
@@ -12,13 +13,18 @@ import tensorflow as tf
 from ganzoo.data import sources
 from ganzoo.data.arrays import make_dataset
 from ganzoo.data.mixtures import MIXTURES, GaussianMixture2D  # noqa: F401
+from ganzoo.data.translation import OFFLINE_PAIRS, ImagePairs, load_pairs, pair_kind  # noqa: F401
+from ganzoo.data import translation
 from ganzoo.errors import DataError
 
-BUILTIN = ("digits", "ring", "grid")
+BUILTIN = ("digits", "ring", "grid", *OFFLINE_PAIRS)
 
 
 def load_arrays(name, *, split="train", image_size=None, **options):
-    """(features, labels) numpy arrays of an in-memory source (built-in set, .npz file or folder)."""
+    """(features, labels) numpy arrays of an in-memory source (built-in set, .npz file or folder).
+    Translation data are pairs: see `load_pairs`."""
+    if pair_kind(name):
+        raise DataError(f"{name} is translation data (image pairs): use ganzoo.data.load_pairs. Received: {name!r}")
     if name == "digits":
         return sources.digits(split=split, image_size=image_size, **options)
     if name in MIXTURES:
@@ -43,7 +49,21 @@ def load(name, *, batch_size, split="train", image_size=None, with_labels=False,
     """A shuffled, batched, prefetched dataset: batches of features, or (features, labels) pairs
     when `with_labels`. Remainders that do not fill a batch are dropped. `options` go to the source
     (e.g. `value_range=(0, 255)`, `key=` for .npz, `num_samples=` for mixtures, `data_dir=` and
-    `download=` for tfds)."""
+    `download=` for tfds).
+
+    Translation data (`pair_kind(name)` is "paired" or "unpaired") gives batches of (first, second)
+    images: aligned pairs, or two independently shuffled domains; `reverse=True` swaps the sides."""
+    kind = pair_kind(name)
+    if kind:
+        if with_labels:
+            raise DataError(f"{name} gives image pairs, not labelled samples: with_labels does not apply")
+        reverse = options.pop("reverse", False)
+        if kind == "unpaired" and _is_tfds_name(name):
+            return translation.tfds_domains(name.removeprefix("tfds:"), split=split, image_size=image_size,
+                                            batch_size=batch_size, shuffle=shuffle, seed=seed, reverse=reverse,
+                                            **options)
+        pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse, **options)
+        return translation.pairs_dataset(pairs, batch_size=batch_size, shuffle=shuffle, seed=seed, source=name)
     if _is_tfds_name(name):
         dataset = sources.tfds_dataset(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
         if shuffle:

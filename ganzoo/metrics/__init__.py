@@ -8,3 +8,4 @@ from ganzoo.metrics.feature_statistics import (  # noqa: F401,E402
     precision_recall,
 )
 from ganzoo.metrics.representation import nearest_neighbour_accuracy  # noqa: F401,E402
+from ganzoo.metrics.translation import l1_error, psnr  # noqa: F401,E402

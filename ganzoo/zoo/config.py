@@ -25,6 +25,14 @@ OPTIMIZER_SCHEMA = {
 }
 
 
+#: Model keys of the games whose generator maps latents to samples (not of translation games).
+LATENT_GAME_FIELDS = {
+    "latent_dim": Field(int, 64, minimum=1),
+    "latent_distribution": Field(str, "normal", choices=LATENT_DISTRIBUTIONS),
+    "discriminator_steps": Field(int, 1, minimum=1, maximum=100),
+}
+
+
 def schema_for(model_type, architecture=None):
     """The full schema of a config whose model.type is `model_type` and model.architecture is
     `architecture` (None: the type's default), with the type's defaults in place."""
@@ -41,21 +49,21 @@ def schema_for(model_type, architecture=None):
         "model": {
             "type": Field(str, choices=tuple(MODEL_TYPES)),
             "architecture": Field(str, kind.architectures[0], choices=kind.architectures),
-            "latent_dim": Field(int, 64, minimum=1),
-            "latent_distribution": Field(str, "normal", choices=LATENT_DISTRIBUTIONS),
+            **(LATENT_GAME_FIELDS if kind.latent else {}),
             "loss": Field(str, "non_saturating", choices=tuple(LOSS_FAMILIES)),
-            "discriminator_steps": Field(int, 1, minimum=1, maximum=100),
             **kind.options,
             "generator": networks.generator_schema,
             "discriminator": networks.discriminator_schema,
-            **({"encoder": networks.encoder_schema} if kind.joint else {}),
+            **({"encoder": networks.encoder_schema} if kind.layout == "joint" else {}),
         },
         "data": {
-            "name": Field(str, help="digits, ring, grid, a path (.npz or folder) or a tfds name"),
+            "name": Field(str, help="digits, ring, grid, colorize, edges2digits, digits-negative, a path "
+                                    "(.npz, folder, paired:PATH, unpaired:PATH) or a tfds name"),
             "split": Field(str, "train"),
             "image_size": Field(int, None, minimum=4, nullable=True),
             "batch_size": Field(int, 64, minimum=1, help="minibatch per update (the dataset batch is k times this)"),
             "num_samples": Field(int, None, minimum=1, nullable=True, help="ring/grid only"),
+            "reverse": Field(bool, False, help="translation data only: swap inputs and targets (domains A and B)"),
         },
         "optimizer": {"generator": OPTIMIZER_SCHEMA, "discriminator": OPTIMIZER_SCHEMA},
         "training": {

@@ -1,11 +1,14 @@
 """What a zoo config's model section can name.
 
-- `model.type` is the game (the trainer class): `gan`, `dcgan`, `wgan_gp`, `cgan`, `bigan`. Each type
-  lists its own model-level options (passed to the trainer as keyword arguments), its defaults for
-  the shared keys (e.g. WGAN-GP's Wasserstein loss and 5 critic steps), the architectures it accepts,
-  and whether it is `joint` (an encoder and a discriminator on [x, z], BiGAN).
-- `model.architecture` is the set of networks: `mlp` or `dcgan`, each with the schema of its
-  `generator` / `discriminator` / `encoder` sections and one keyword-only builder.
+- `model.type` is the game (the trainer class): `gan`, `dcgan`, `wgan_gp`, `cgan`, `bigan`, `pix2pix`,
+  `cyclegan`. Each type lists its own model-level options (passed to the trainer as keyword
+  arguments), its defaults for the shared keys (e.g. WGAN-GP's Wasserstein loss and 5 critic steps),
+  the architectures it accepts, and its `layout`, the networks the game needs:
+  "latent" (G: z -> x, D: x -> logit), "joint" (BiGAN: also an encoder, and D on [x, z]), "paired"
+  (pix2pix: G: x -> y, D on [x, y]) or "unpaired" (CycleGAN: G, F and a discriminator per domain).
+- `model.architecture` is the set of networks: `mlp` or `dcgan` for the latent layouts, `unet` or
+  `resnet` (the generator; the discriminator is a PatchGAN) for translation, each with the schema of
+  its `generator` / `discriminator` / `encoder` sections and one keyword-only builder.
 
 Register new ones with `register_architecture` / `register_model_type`.
 """
@@ -14,7 +17,8 @@ from typing import Callable, NamedTuple
 
 from ganzoo import networks
 from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
-from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN
+from ganzoo.networks.patchgan import RECEPTIVE_FIELDS
+from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix
 from ganzoo.zoo.schema import Field
 
 
@@ -23,8 +27,8 @@ class Architecture(NamedTuple):
     generator_schema: dict
     discriminator_schema: dict
     encoder_schema: dict
-    # (*, model_config, sample_shape, seed, num_classes, joint) -> {"generator": ..., "discriminator": ...,
-    # and with joint=True "encoder": ...}; joint discriminators take [x, z] (BiGAN)
+    # (*, model_config, sample_shape, seed, num_classes, layout) -> {trainer argument: network}; for the
+    # translation layouts sample_shape is (shape of the inputs or domain A, shape of the targets or B)
     build_networks: Callable
 
 
@@ -34,7 +38,21 @@ class ModelType(NamedTuple):
     architectures: tuple  # the first is the default
     options: dict  # model-level Fields passed to the trainer by name
     defaults: dict  # {dotted config key: default} that replace the schema's defaults for this type
-    joint: bool  # an encoder and a joint discriminator D(x, z) (BiGAN)
+    layout: str  # one of LAYOUTS
+
+    @property
+    def latent(self):
+        """Whether the generator maps latents to samples (and the config has the latent keys)."""
+        return self.layout in LATENT_LAYOUTS
+
+    @property
+    def translation(self):
+        return self.layout in TRANSLATION_LAYOUTS
+
+
+LATENT_LAYOUTS = ("latent", "joint")
+TRANSLATION_LAYOUTS = ("paired", "unpaired")
+LAYOUTS = LATENT_LAYOUTS + TRANSLATION_LAYOUTS
 
 
 ARCHITECTURES = {}
@@ -50,9 +68,11 @@ def register_architecture(name, *, generator_schema, discriminator_schema, encod
     return decorator
 
 
-def register_model_type(name, *, trainer, architectures, options=None, defaults=None, joint=False):
+def register_model_type(name, *, trainer, architectures, options=None, defaults=None, layout="latent"):
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}. Received: layout={layout!r}")
     MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}),
-                                  joint)
+                                  layout)
 
 
 #: Options every discriminator accepts (see `ganzoo.networks.layers`).
@@ -88,7 +108,7 @@ def _encoder_seed(seed):
                           "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
                           **DISCRIMINATOR_OPTIONS},
     encoder_schema={**_MLP_SCHEMA, "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
-def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, joint=False):
+def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
     if num_classes is not None:
         raise ValueError("the mlp architecture has no class-conditional form; use architecture: dcgan")
     images = len(sample_shape) == 3
@@ -96,7 +116,7 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, joint=F
     built = {"generator": networks.build_mlp_generator(
         latent_dim=latent_dim, output_shape=sample_shape, seed=seed,
         output_activation="tanh" if images else "linear", **model_config["generator"])}
-    if joint:
+    if layout == "joint":
         built["discriminator"] = networks.build_mlp_joint_discriminator(
             input_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed),
             **model_config["discriminator"])
@@ -115,7 +135,7 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, joint=F
                                                 help="how a class-conditional D sees the label"),
                           **DISCRIMINATOR_OPTIONS},
     encoder_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS)})
-def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, joint=False):
+def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
     if len(sample_shape) != 3:
         raise ValueError(f"the dcgan architecture needs image data (height, width, channels). "
                          f"Received: sample shape {sample_shape}")
@@ -125,7 +145,7 @@ def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, joint
                                                          **model_config["generator"])}
     discriminator_config = dict(model_config["discriminator"])
     conditioning = discriminator_config.pop("conditioning")
-    if joint:
+    if layout == "joint":
         built["discriminator"] = networks.build_dcgan_joint_discriminator(
             image_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed), **discriminator_config)
         built["encoder"] = networks.build_dcgan_encoder(image_shape=sample_shape, latent_dim=latent_dim,
@@ -152,5 +172,80 @@ register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"),
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
                              "gradient_penalty_weight": _GRADIENT_PENALTY})
-register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), joint=True,
+register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), layout="joint",
                     defaults={"model.latent_distribution": "uniform"})
+
+
+# -- image-to-image translation ------------------------------------------------------------------
+
+_PATCHGAN_SCHEMA = {
+    "width": Field(int, 64, minimum=1, help="filters of the first layer; doubles per layer up to 8x"),
+    "receptive_field": Field(int, 70, choices=tuple(sorted(RECEPTIVE_FIELDS)),
+                             help="side of the patch each output logit judges (70 in pix2pix at 256 px)"),
+    "normalization": Field(str, "batch", choices=("batch", "instance", "none")),
+    "spectral_norm": DISCRIMINATOR_OPTIONS["spectral_norm"],
+}
+_TRANSLATION_NORMALIZATIONS = ("batch", "instance", "none")
+
+
+def _translation_networks(build_generator):
+    """A builder of the translation layouts around `build_generator(input_shape, output_channels, seed,
+    name)`: pix2pix's G and conditional PatchGAN, or CycleGAN's two generators and two PatchGANs."""
+    def build(*, model_config, sample_shape, seed, num_classes=None, layout):
+        if layout not in TRANSLATION_LAYOUTS:
+            raise ValueError(f"the {model_config['architecture']} architecture translates images; it cannot build "
+                             f"a {layout!r} game")
+        if num_classes is not None:
+            raise ValueError("translation architectures have no class-conditional form")
+        shapes = tuple(sample_shape)
+        if len(shapes) != 2 or any(len(shape) != 3 for shape in shapes):
+            raise ValueError(f"translation needs data of image pairs. Received: sample shape {sample_shape}")
+        shape_a, shape_b = (tuple(shape) for shape in shapes)
+        patchgan = dict(model_config["discriminator"])
+        if layout == "paired":
+            return {"generator": build_generator(shape_a, shape_b[-1], seed, "generator"),
+                    "discriminator": networks.build_patchgan_discriminator(
+                        image_shape=shape_b, condition_channels=shape_a[-1], seed=_discriminator_seed(seed),
+                        **patchgan)}
+        return {"generator": build_generator(shape_a, shape_b[-1], seed, "generator"),
+                "inverse_generator": build_generator(shape_b, shape_a[-1], _encoder_seed(seed), "inverse_generator"),
+                "discriminator_a": networks.build_patchgan_discriminator(
+                    image_shape=shape_a, seed=_discriminator_seed(seed), name="discriminator_a", **patchgan),
+                "discriminator_b": networks.build_patchgan_discriminator(
+                    image_shape=shape_b, seed=_discriminator_seed(seed) + 500, name="discriminator_b", **patchgan)}
+    return build
+
+
+@register_architecture(
+    "unet",
+    generator_schema={"width": Field(int, 64, minimum=1, help="filters of the first encoder layer"),
+                      "depth": Field(int, None, minimum=2, nullable=True, help="stride-2 stages (default: to 1x1)"),
+                      "dropout": Field(float, 0.5, minimum=0.0, maximum=0.9, help="in the first 3 decoder layers"),
+                      "normalization": Field(str, "batch", choices=_TRANSLATION_NORMALIZATIONS)},
+    discriminator_schema=_PATCHGAN_SCHEMA, encoder_schema={})
+def _unet_networks(**kwargs):
+    generator_config = kwargs["model_config"]["generator"]
+    return _translation_networks(lambda shape, channels, seed, name: networks.build_unet_generator(
+        input_shape=shape, output_channels=channels, seed=seed, name=name, **generator_config))(**kwargs)
+
+
+@register_architecture(
+    "resnet",
+    generator_schema={"width": Field(int, 64, minimum=1, help="filters of the first layer"),
+                      "blocks": Field(int, 9, minimum=0, help="residual blocks (6 at 128 px, 9 at 256 px)"),
+                      "normalization": Field(str, "instance", choices=_TRANSLATION_NORMALIZATIONS)},
+    discriminator_schema=_PATCHGAN_SCHEMA, encoder_schema={})
+def _resnet_networks(**kwargs):
+    generator_config = kwargs["model_config"]["generator"]
+    return _translation_networks(lambda shape, channels, seed, name: networks.build_resnet_generator(
+        input_shape=shape, output_channels=channels, seed=seed, name=name, **generator_config))(**kwargs)
+
+
+register_model_type("pix2pix", trainer=Pix2Pix, architectures=("unet", "resnet"), layout="paired",
+                    options={"l1_weight": Field(float, 100.0, minimum=0.0, help="lambda of the L1 term"),
+                             "adversarial_weight": Field(float, 1.0, minimum=0.0, help="0: the L1-only baseline")})
+register_model_type("cyclegan", trainer=CycleGAN, architectures=("resnet", "unet"), layout="unpaired",
+                    options={"cycle_weight": Field(float, 10.0, minimum=0.0, help="lambda of the cycle loss"),
+                             "identity_weight": Field(float, 5.0, minimum=0.0, help="0.5 lambda in the paper"),
+                             "pool_size": Field(int, 50, minimum=0, help="history of generated images per D")},
+                    defaults={"model.loss": "least_squares", "model.discriminator.normalization": "instance"})

@@ -52,6 +52,11 @@ def get_config(name, overrides=None):
 def data_options(data_config):
     """Keyword arguments for `ganzoo.data.load` from a config's data section."""
     options = {"split": data_config["split"], "image_size": data_config["image_size"]}
+    if data_config["reverse"]:
+        if not ganzoo_data.pair_kind(data_config["name"]):
+            raise ConfigError(f"data.reverse swaps the sides of translation data (image pairs). Received: "
+                              f"data.reverse=True with data.name={data_config['name']!r}")
+        options["reverse"] = True
     if data_config["num_samples"] is not None:
         if data_config["name"] not in ganzoo_data.MIXTURES:
             raise ConfigError(f"data.num_samples applies to the 2D mixtures {sorted(ganzoo_data.MIXTURES)} only. "
@@ -62,9 +67,27 @@ def data_options(data_config):
 
 
 def sample_shape_of(data_config):
-    """The shape of one example of the config's dataset."""
+    """The shape of one example of the config's dataset; for image pairs, (first shape, second shape)."""
     dataset = ganzoo_data.load(data_config["name"], batch_size=1, shuffle=False, **data_options(data_config))
-    return tuple(dataset.element_spec.shape[1:])
+    spec = dataset.element_spec
+    if isinstance(spec, tuple):
+        return tuple(tuple(part.shape[1:]) for part in spec)
+    return tuple(spec.shape[1:])
+
+
+def _check_data_fits_game(config, kind):
+    """Translation games need image pairs (pix2pix: aligned ones); the others need single samples."""
+    name = config["data"]["name"]
+    pairs = ganzoo_data.pair_kind(name)
+    if kind.translation and not pairs:
+        raise ConfigError(f"model.type {kind.name} translates images and needs image pairs (colorize, edges2digits, "
+                          f"digits-negative, paired:PATH, unpaired:PATH, tfds cycle_gan/*). Received: data.name={name!r}")
+    if kind.layout == "paired" and pairs == "unpaired":
+        raise ConfigError(f"model.type {kind.name} needs aligned (input, target) pairs; {name!r} holds unpaired "
+                          f"domains (use model.type cyclegan). Received: data.name={name!r}")
+    if not kind.translation and pairs:
+        raise ConfigError(f"model.type {kind.name} generates single samples; {name!r} holds image pairs (use "
+                          f"pix2pix or cyclegan). Received: data.name={name!r}")
 
 
 def training_dataset(config, model, *, seed=None, shuffle=True):
@@ -117,18 +140,21 @@ def _check_batch_fits_discriminator(config):
 
 def build_from_config(config, sample_shape=None, compile=True):
     """A trainer from a validated config; `sample_shape` defaults to the shape of the config's data."""
-    _check_batch_fits_discriminator(config)
-    sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]
+    _check_batch_fits_discriminator(config)
+    _check_data_fits_game(config, kind)
+    sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
     options = {name: model_config[name] for name in kind.options}
+    game = {"loss": model_config["loss"]}
+    if kind.latent:
+        game.update(discriminator_steps=model_config["discriminator_steps"],
+                    latent_distribution=model_config["latent_distribution"])
     try:
         built = ARCHITECTURES[model_config["architecture"]].build_networks(
             model_config=model_config, sample_shape=sample_shape, seed=seed, num_classes=options.get("num_classes"),
-            joint=kind.joint)
-        model = kind.trainer(**built, loss=model_config["loss"],
-                             discriminator_steps=model_config["discriminator_steps"],
-                             latent_distribution=model_config["latent_distribution"], seed=seed, **options)
+            layout=kind.layout)
+        model = kind.trainer(**built, **game, seed=seed, **options)
     except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points
         raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
     if compile:
