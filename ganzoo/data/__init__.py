@@ -58,7 +58,7 @@ def load(name, *, batch_size, split="train", image_size=None, with_labels=False,
         if with_labels:
             raise DataError(f"{name} gives image pairs, not labelled samples: with_labels does not apply")
         reverse = options.pop("reverse", False)
-        if kind == "unpaired" and _is_tfds_name(name):
+        if translation.is_tfds_domains(name):
             return translation.tfds_domains(name.removeprefix("tfds:"), split=split, image_size=image_size,
                                             batch_size=batch_size, shuffle=shuffle, seed=seed, reverse=reverse,
                                             **options)

@@ -106,6 +106,11 @@ OFFLINE_PAIRS = {"colorize": colorize, "edges2digits": edges2digits, "digits-neg
 PREFIXES = {"paired:": True, "unpaired:": False}
 
 
+def is_tfds_domains(name):
+    """Whether `name` is a tensorflow-datasets cycle_gan/* set (optionally written tfds:cycle_gan/...)."""
+    return name.removeprefix("tfds:").startswith("cycle_gan/")
+
+
 def pair_kind(name):
     """"paired", "unpaired" or None (not translation data) for a data name."""
     if name in OFFLINE_PAIRS:
@@ -113,7 +118,7 @@ def pair_kind(name):
     for prefix, paired in PREFIXES.items():
         if name.startswith(prefix):
             return "paired" if paired else "unpaired"
-    if name.removeprefix("tfds:").startswith("cycle_gan/"):
+    if is_tfds_domains(name):
         return "unpaired"
     return None
 
@@ -164,7 +169,7 @@ def load_pairs(name, *, split="train", image_size=None, reverse=False):
 def held_out_pairs(name, *, image_size=None, reverse=False, limit=None, split="test"):
     """`ImagePairs` of the held-out split, for evaluation; streamed tfds sets give their first `limit`
     examples of each domain (testA, testB)."""
-    if name.removeprefix("tfds:").startswith("cycle_gan/"):
+    if is_tfds_domains(name):
         from ganzoo.data.sources import tfds_dataset
 
         domains = [np.stack([image.numpy() for image, _ in tfds_dataset(

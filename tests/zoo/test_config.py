@@ -83,3 +83,31 @@ def test_model_type_and_architecture_choose_the_schema_and_defaults():
 def test_batch_that_the_discriminator_cannot_group_is_refused_before_training(overrides, message):
     with pytest.raises(ConfigError, match=message):
         ganzoo.build("gan-ring", **overrides)
+
+
+@pytest.mark.parametrize("entry, overrides, message", [
+    ("gan-ring", {"data.name": "colorize"}, "model.type gan generates single samples; 'colorize' holds image pairs"),
+    ("pix2pix-colorize", {"data.name": "digits"}, "model.type pix2pix translates images and needs image pairs"),
+    ("pix2pix-colorize", {"data.name": "digits-negative"}, "needs aligned (input, target) pairs"),
+    ("gan-ring", {"data.reverse": True}, "data.reverse swaps the sides of translation data"),
+    ("pix2pix-edges2digits", {"data.image_size": 24}, "Cannot build pix2pix for data of shape"),
+])
+def test_games_and_data_that_do_not_fit_are_config_errors(entry, overrides, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ganzoo.build(entry, compile=False, **{key: value for key, value in overrides.items()})
+
+
+def test_translation_types_have_their_own_keys_and_the_papers_defaults():
+    config = ganzoo.get_config("pix2pix-colorize", {"model.l1_weight": 10.0})
+    assert config["model"]["l1_weight"] == 10.0 and "latent_dim" not in config["model"]
+    with pytest.raises(ConfigError, match="Unknown config key 'latent_dim'"):
+        ganzoo.get_config("pix2pix-colorize", {"latent_dim": 4})
+    cyclegan = ganzoo.zoo.config.schema_for("cyclegan")
+    assert cyclegan["model"]["loss"].default == "least_squares"
+    assert cyclegan["model"]["discriminator"]["normalization"].default == "instance"
+    assert (cyclegan["model"]["cycle_weight"].default, cyclegan["model"]["identity_weight"].default,
+            cyclegan["model"]["pool_size"].default) == (10.0, 5.0, 50)
+    assert ganzoo.zoo.config.schema_for("pix2pix")["model"]["l1_weight"].default == 100.0
+    horse2zebra = ganzoo.get_config("cyclegan-horse2zebra")
+    assert horse2zebra["data"]["batch_size"] == 1 and horse2zebra["model"]["generator"]["blocks"] == 9
+    assert horse2zebra["optimizer"]["generator"]["decay"] == "linear"
