@@ -78,6 +78,23 @@ SCRIPT = textwrap.dedent('''
     assert all(np.isfinite(v[0]) for v in logs.values()) and logs["gradient_penalty"][0] > 0, logs
     assert not np.array_equal(u_before, np.array(critic.get_layer("discriminator_logit").vector_u))
     print("WGAN-GP")
+
+    from ganzoo.trainers import CycleGAN
+    with mirrored.scope():  # two generators, two discriminators and the history pools, per replica
+        resnet = lambda s, n: networks.build_resnet_generator(input_shape=(16, 16, 1), output_channels=1, width=4,
+                                                              blocks=1, seed=s, name=n)
+        patch = lambda s, n: networks.build_patchgan_discriminator(image_shape=(16, 16, 1), receptive_field=16,
+                                                                   width=4, normalization="instance", seed=s, name=n)
+        cyclegan = CycleGAN(resnet(0, "generator"), resnet(1, "inverse_generator"), patch(2, "discriminator_a"),
+                            patch(3, "discriminator_b"), pool_size=6, seed=0)
+        cyclegan.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
+    before = np.array(cyclegan.inverse_generator.trainable_weights[0])
+    logs = cyclegan.fit(tf.data.Dataset.from_tensor_slices((images, -images)).batch(8), epochs=2, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in logs.values()), logs
+    assert int(cyclegan.pool_a.count.numpy()) == 6
+    assert not np.array_equal(before, np.array(cyclegan.inverse_generator.trainable_weights[0]))
+    print("CYCLEGAN")
 ''')
 
 
@@ -86,6 +103,7 @@ def test_mirrored_step_equals_single_device_step():
     assert result.returncode == 0 and "MATCH" in result.stdout, result.stderr[-3000:]
     assert "TENSORBOARD" in result.stdout  # the TensorBoard callback also runs under the strategy
     assert "WGAN-GP" in result.stdout  # and WGAN-GP with a spectrally normalised critic
+    assert "CYCLEGAN" in result.stdout  # and CycleGAN, pools inside train_step included
 
 
 def test_strategy_names_are_checked():

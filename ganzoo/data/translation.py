@@ -166,14 +166,15 @@ def load_pairs(name, *, split="train", image_size=None, reverse=False):
     return pairs.reversed() if reverse else pairs
 
 
-def held_out_pairs(name, *, image_size=None, reverse=False, limit=None, split="test"):
+def held_out_pairs(name, *, image_size=None, reverse=False, limit=None, split="test", data_dir=None):
     """`ImagePairs` of the held-out split, for evaluation; streamed tfds sets give their first `limit`
-    examples of each domain (testA, testB)."""
+    (default 200) examples of each domain (testA, testB), read from `data_dir`."""
     if is_tfds_domains(name):
         from ganzoo.data.sources import tfds_dataset
 
         domains = [np.stack([image.numpy() for image, _ in tfds_dataset(
-            name.removeprefix("tfds:"), split=f"{split}{side}", image_size=image_size).take(limit or 200)])
+            name.removeprefix("tfds:"), split=f"{split}{side}", image_size=image_size,
+            data_dir=data_dir).take(limit or 200)])
             for side in ("BA" if reverse else "AB")]
         return ImagePairs(domains[0], domains[1], None, None, paired=False)
     pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse)

@@ -132,4 +132,4 @@ def test_tensorflow_datasets_path_on_a_dataset_built_locally(tmp_path):
     np.testing.assert_array_equal(labels, index % 2)
     with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
         load("tfds:no_such_set_xyz", batch_size=3, data_dir=str(tmp_path), download=False)
-    assert ganzoo.data.BUILTIN == ("digits", "ring", "grid")
+    assert ganzoo.data.BUILTIN == ("digits", "ring", "grid", "colorize", "edges2digits", "digits-negative")

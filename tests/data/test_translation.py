@@ -100,10 +100,14 @@ def test_folders_in_pix2pix_and_cyclegan_layouts(tmp_path):
         load_pairs(f"paired:{tmp_path / 'h2z'}")
 
 
-def test_tfds_cycle_gan_sets_are_read_as_two_domains(tmp_path):
+def test_tfds_cycle_gan_sets_are_read_as_two_domains(tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
 
-    class CycleGan(tfds.core.GeneratorBasedBuilder):
+    # tfds' own cycle_gan builder may be registered already, so the stand-in has a name of its own and
+    # is routed like a cycle_gan/* name
+    monkeypatch.setattr(ganzoo.data.translation, "is_tfds_domains", lambda name: name.startswith("tiny_domains/"))
+
+    class TinyDomains(tfds.core.GeneratorBasedBuilder):
         """A stand-in for tfds' cycle_gan/*: splits trainA (dark) and trainB (bright), prepared offline."""
 
         VERSION = tfds.core.Version("1.0.0")
@@ -122,10 +126,11 @@ def test_tfds_cycle_gan_sets_are_read_as_two_domains(tmp_path):
                 value = 20 if side == "A" else 220
                 yield index, {"image": np.full((8, 8, 3), value, np.uint8), "label": int(side == "B")}
 
-    dataset = load("cycle_gan/tiny", batch_size=2, data_dir=str(tmp_path))
+    assert pair_kind("tiny_domains/tiny") == "unpaired"
+    dataset = load("tiny_domains/tiny", batch_size=2, data_dir=str(tmp_path))
     batches = list(dataset)
     assert len(batches) == 7 // 2  # an epoch covers the larger domain (7 images in trainB)
     a, b = batches[0]
     assert a.shape == (2, 8, 8, 3) and float(a.numpy().max()) < -0.8 and float(b.numpy().min()) > 0.7
-    held_out = held_out_pairs("cycle_gan/tiny", limit=5)
+    held_out = held_out_pairs("tiny_domains/tiny", limit=5, data_dir=str(tmp_path))
     assert len(held_out.first) == 2 and len(held_out.second) == 3 and not held_out.paired

@@ -65,7 +65,7 @@ def test_fakes_are_judged_with_the_real_minibatch_labels():
 def test_unlabelled_data_is_refused_with_a_clear_error():
     model = _model()
     images, _ = _data()
-    with pytest.raises(ValueError, match="must yield \\(samples, labels\\) pairs"):
+    with pytest.raises(ValueError, match="trains on \\(samples, labels\\) pairs"):
         model.fit(tf.data.Dataset.from_tensor_slices(images).batch(16), epochs=1, verbose=0, shuffle=False)
 
 
