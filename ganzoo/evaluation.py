@@ -16,6 +16,8 @@ Metrics:
 - l1, psnr: translation outputs against the held-out targets (pix2pix), or for CycleGAN against the
   known transform between the domains (digits-negative), in each direction.
 - cycle_error: CycleGAN's mean |F(G(a)) - a| and |G(F(b)) - b| on held-out images.
+- fd_digits, kid_digits of translation outputs that are digits (edges2digits): how digit-like the
+  outputs are as a set, against the digits train split, beside the held-out targets' own values.
 Translation metrics run the generators in the chosen inference mode (`--mode`, see
 `ganzoo.trainers.INFERENCE_MODES`) and report the standard error over images.
 """
@@ -31,7 +33,7 @@ from ganzoo.errors import DataError, GanzooError
 
 METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes", "l1", "psnr",
            "cycle_error")
-TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits")
+TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits", "fd_digits", "kid_digits")
 
 
 def run_data_config(source, data=None):
@@ -142,6 +144,24 @@ def _class_survival_row(metric, classifier, images, labels, note, mode):
             "feature_extractor": classifier.name, "note": f"{note}; {mode} mode" if mode else note}
 
 
+def _distance_rows(classifier, outputs, targets, names, mode, seed=0):
+    """fd/kid_digits of translation outputs and of the real targets, each against the digits train split."""
+    from ganzoo.metrics.digits import digits_scores
+
+    train, _ = ganzoo.data.load_arrays("digits", split="train", image_size=outputs.shape[1])
+    rows = []
+    for label, images, note in (("", outputs, f"outputs vs real train split; {mode} mode"),
+                                ("_targets", targets, "held-out targets vs real train split")):
+        scores = digits_scores(train, images, classifier, seed=seed)
+        for name in names:
+            row = {"metric": name + label, "value": scores[name], "n_fake": scores["n_fake"],
+                   "n_real": scores["n_real"], "feature_extractor": classifier.name, "note": note}
+            if name == "kid_digits":
+                row.update(std=scores["kid_digits_std"], subset_size=scores["kid_subset_size"])
+            rows.append(row)
+    return rows
+
+
 def translation_rows(model, data_config, names, *, n=None, mode="deterministic"):
     """Rows of the translation metrics `names` for a Pix2Pix or CycleGAN on the held-out split of
     `data_config`'s data (its first `n` examples when given)."""
@@ -152,11 +172,11 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
     pairs = held_out_pairs(name, image_size=data_config.get("image_size"), reverse=reverse, limit=n)
     to_digits = digits_views(name, reverse)
     classifier = None
-    if "class_accuracy_digits" in names:
+    if {"class_accuracy_digits", "fd_digits", "kid_digits"} & set(names):
         from ganzoo.metrics.digits import DigitsClassifier
 
         if to_digits == (None, None):
-            raise DataError(f"class_accuracy_digits after translation needs digits data (edges2digits, "
+            raise DataError(f"digits metrics after translation need digits data (edges2digits, "
                             f"digits-negative). Received: data {name!r}")
         classifier = DigitsClassifier()
     translate = lambda images, direction=None: model.translate(images, direction=direction, mode=mode)  # noqa: E731
@@ -170,7 +190,10 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
             rows.append(_score_row("l1", l1_error(outputs, pairs.second), note, mode))
         if "psnr" in names:
             rows.append(_score_row("psnr", psnr(outputs, pairs.second), note + " (dB, peak 1 on [0, 1])", mode))
-        if classifier is not None:
+        distances = [m for m in ("fd_digits", "kid_digits") if m in names]
+        if distances:
+            rows += _distance_rows(classifier, to_digits[1](outputs), to_digits[1](pairs.second), distances, mode)
+        if "class_accuracy_digits" in names:
             rows.append(_class_survival_row("class_accuracy_digits", classifier, to_digits[1](outputs),
                                             pairs.first_labels, f"classifier on outputs vs the source's class", mode))
             rows.append(_class_survival_row("class_accuracy_digits_ceiling", classifier, to_digits[1](pairs.second),
@@ -192,6 +215,8 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
                                    f"held-out {name}: G(a) vs the known transform of a", mode))
             rows.append(_score_row(f"{metric}_b_to_a", score(b_to_a, truth[1](pairs.second)),
                                    f"held-out {name}: F(b) vs the known inverse transform of b", mode))
+    if {"fd_digits", "kid_digits"} & set(names):
+        raise DataError("fd_digits/kid_digits are measured for paired digits translation (edges2digits)")
     if classifier is not None:
         rows.append(_class_survival_row("class_accuracy_digits_a_to_b", classifier, to_digits[1](a_to_b),
                                         pairs.first_labels, "class of a kept in G(a)", mode))
