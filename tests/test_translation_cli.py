@@ -70,7 +70,24 @@ def test_sampling_a_translator_or_translating_with_a_gan_says_which_command_to_u
     assert main(["sample", str(pix2pix_run), "--out", str(tmp_path / "s.png")]) == 2
     assert "use `ganzoo translate" in capsys.readouterr().err
     assert main(["evaluate", str(pix2pix_run), "--metrics", "modes"]) == 2
-    assert "is measured by ['l1', 'psnr', 'cycle_error', 'class_accuracy_digits']" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "A Pix2Pix is measured by ['l1', 'psnr', 'cycle_error'" in err and "Received: ['modes']" in err
+    assert main(["evaluate", str(pix2pix_run), "--metrics", "kid_digits"]) == 2
+    assert "digits metrics after translation need digits data" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:Frechet distance on fewer samples")  # FD is computed beside KID on 40
+def test_digit_translations_are_measured_as_digits(tmp_path):
+    out = tmp_path / "edges"
+    assert main(["train", "pix2pix-edges2digits", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out),
+                 "--no-tensorboard", *TINY_PIX2PIX]) == 0
+    report = tmp_path / "rows.json"
+    assert main(["evaluate", str(out), "--metrics", "class_accuracy_digits,kid_digits", "--n", "40",
+                 "--json", str(report)]) == 0
+    rows = {row["metric"]: row for row in json.loads(report.read_text())}
+    assert set(rows) == {"class_accuracy_digits", "class_accuracy_digits_ceiling", "kid_digits", "kid_digits_targets"}
+    assert rows["class_accuracy_digits_ceiling"]["value"] > 0.9 and rows["kid_digits"]["n_fake"] == 40
+    assert rows["kid_digits"]["value"] > rows["kid_digits_targets"]["value"]  # 2 steps: far from digits
 
 
 def test_pix2pix_evaluation_reports_l1_and_psnr_with_n_and_mode(pix2pix_run, tmp_path):
