@@ -40,7 +40,7 @@ def train_autoencoder(config, sample_shape):
     """Encoder then generator of the BiGAN's architectures, trained to reconstruct x."""
     seed = config["training"]["seed"]
     built = ARCHITECTURES[config["model"]["architecture"]].build_networks(
-        model_config=config["model"], sample_shape=sample_shape, seed=seed, joint=True)
+        model_config=config["model"], sample_shape=sample_shape, seed=seed, layout="joint")
     inputs = keras.Input(sample_shape)
     autoencoder = keras.Model(inputs, built["generator"](built["encoder"](inputs)))
     autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"]), loss="mse")
