@@ -1,0 +1,42 @@
+"""The benchmark scripts under tools/ run end to end (tiny networks, a step or two) and write their JSON."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args, tmp_path):
+    result = subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_translation_benchmark_trains_pix2pix_and_its_l1_only_twin(tmp_path):
+    report = tmp_path / "report.json"
+    _run([str(ROOT / "tools" / "benchmark_translation.py"), "pix2pix-colorize", "--work", str(tmp_path / "runs"),
+          "--json", str(report), "--set", "model.generator.width=4", "--set", "model.discriminator.width=4",
+          "--set", "data.image_size=16", "--set", "model.discriminator.receptive_field=16",
+          "--set", "training.epochs=1", "--set", "training.steps_per_epoch=2"], tmp_path)
+    runs = json.loads(report.read_text())["runs"]
+    assert set(runs) == {"pix2pix", "l1_only"}
+    assert runs["l1_only"]["overrides"]["model.adversarial_weight"] == 0.0
+    for run in runs.values():
+        assert set(run["results"]) == {"deterministic", "paper"}
+        metrics = {row["metric"]: row for row in run["results"]["deterministic"]}
+        assert set(metrics) == {"l1", "psnr"} and metrics["l1"]["n_fake"] == 2 * 26 * 8  # colorize patches held out at 16 px
+
+
+def test_bigan_feature_benchmark_reports_the_papers_protocol(tmp_path):
+    report = tmp_path / "report.json"
+    _run([str(ROOT / "tools" / "benchmark_bigan_features.py"), "--json", str(report), "--set", "training.epochs=1",
+          "--set", "model.generator.width=4", "--set", "model.discriminator.width=4", "--set", "model.encoder.width=4",
+          "--set", "data.image_size=8", "--set", "model.latent_dim=4"], tmp_path)
+    results = json.loads(report.read_text())
+    assert results["n_test"] == 359 and results["n_reference"] == 1438
+    assert {"knn_accuracy_pixels", "knn_accuracy_autoencoder", "knn_accuracy_bigan",
+            "reconstruction_class_accuracy_bigan", "z_reconstruction_error_by_epoch"} <= set(results)
+    assert 0.5 < results["knn_accuracy_pixels"] <= 1
