@@ -16,6 +16,8 @@ Metrics:
 - l1, psnr: translation outputs against the held-out targets (pix2pix), or for CycleGAN against the
   known transform between the domains (digits-negative), in each direction.
 - cycle_error: CycleGAN's mean |F(G(a)) - a| and |G(F(b)) - b| on held-out images.
+- colourfulness: Hasler & Suesstrunk's colourfulness of RGB translation outputs beside the targets'
+  (colorize: does the model colour, or wash out to grey?).
 - fd_digits, kid_digits of translation outputs that are digits (edges2digits): how digit-like the
   outputs are as a set, against the digits train split, beside the held-out targets' own values.
 Translation metrics run the generators in the chosen inference mode (`--mode`, see
@@ -32,8 +34,9 @@ import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
 METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes", "l1", "psnr",
-           "cycle_error")
-TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits", "fd_digits", "kid_digits")
+           "cycle_error", "colourfulness")
+TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits", "fd_digits", "kid_digits",
+                       "colourfulness")
 
 
 def run_data_config(source, data=None):
@@ -166,7 +169,7 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
     """Rows of the translation metrics `names` for a Pix2Pix or CycleGAN on the held-out split of
     `data_config`'s data (its first `n` examples when given)."""
     from ganzoo.data.translation import digits_views, held_out_pairs, known_transforms
-    from ganzoo.metrics.translation import l1_error, psnr
+    from ganzoo.metrics.translation import colourfulness, l1_error, psnr
 
     name, reverse = data_config["name"], data_config.get("reverse", False)
     pairs = held_out_pairs(name, image_size=data_config.get("image_size"), reverse=reverse, limit=n)
@@ -190,6 +193,12 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
             rows.append(_score_row("l1", l1_error(outputs, pairs.second), note, mode))
         if "psnr" in names:
             rows.append(_score_row("psnr", psnr(outputs, pairs.second), note + " (dB, peak 1 on [0, 1])", mode))
+        if "colourfulness" in names:
+            if outputs.shape[-1] != 3:
+                raise DataError(f"colourfulness needs RGB outputs. Received: {outputs.shape[-1]} channel(s)")
+            rows.append(_score_row("colourfulness", colourfulness(outputs), f"held-out {name} outputs", mode))
+            rows.append({**_score_row("colourfulness_targets", colourfulness(pairs.second),
+                                      f"held-out {name} targets", mode), "note": f"held-out {name} targets"})
         distances = [m for m in ("fd_digits", "kid_digits") if m in names]
         if distances:
             rows += _distance_rows(classifier, to_digits[1](outputs), to_digits[1](pairs.second), distances, mode)
@@ -215,8 +224,8 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
                                    f"held-out {name}: G(a) vs the known transform of a", mode))
             rows.append(_score_row(f"{metric}_b_to_a", score(b_to_a, truth[1](pairs.second)),
                                    f"held-out {name}: F(b) vs the known inverse transform of b", mode))
-    if {"fd_digits", "kid_digits"} & set(names):
-        raise DataError("fd_digits/kid_digits are measured for paired digits translation (edges2digits)")
+    if {"fd_digits", "kid_digits", "colourfulness"} & set(names):
+        raise DataError("fd_digits, kid_digits and colourfulness are measured for paired translation (pix2pix)")
     if classifier is not None:
         rows.append(_class_survival_row("class_accuracy_digits_a_to_b", classifier, to_digits[1](a_to_b),
                                         pairs.first_labels, "class of a kept in G(a)", mode))

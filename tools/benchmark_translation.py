@@ -49,7 +49,8 @@ def main():
     digits = data in DIGITS_DOMAINS
     report = {"entry": args.entry, "seed": args.seed, "config": config, "runs": {}}
     if config["model"]["type"] == "pix2pix":
-        metrics = ["l1", "psnr"] + (["class_accuracy_digits", "fd_digits", "kid_digits"] if digits else [])
+        metrics = ["l1", "psnr"] + (["class_accuracy_digits", "fd_digits", "kid_digits"] if digits else
+                                    ["colourfulness"])
         report["runs"]["pix2pix"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_seed{args.seed}",
                                                       overrides, metrics)
         report["runs"]["l1_only"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_l1only_seed{args.seed}",

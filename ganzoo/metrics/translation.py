@@ -34,3 +34,17 @@ def summary(values):
     values = np.asarray(values, np.float64)
     std_error = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
     return {"value": float(values.mean()), "std_error": std_error, "n": int(len(values))}
+
+
+def colourfulness(images):
+    """Hasler & Suesstrunk 2003's colourfulness of RGB images in [-1, 1], per image: with rg = R - G
+    and yb = (R + G) / 2 - B on [0, 255], sqrt(var rg + var yb) + 0.3 sqrt(mean rg^2 + mean yb^2).
+    Grey images score 0; L1-trained colourisers tend to score below their targets (washed-out colour)."""
+    images = np.asarray(images, np.float64)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"Expected RGB images of shape (n, height, width, 3). Received: shape {images.shape}")
+    red, green, blue = np.moveaxis((images + 1.0) * 127.5, -1, 0)
+    rg, yb = red - green, 0.5 * (red + green) - blue
+    spread = np.sqrt(rg.var(axis=(1, 2)) + yb.var(axis=(1, 2)))
+    mean = np.sqrt(rg.mean(axis=(1, 2)) ** 2 + yb.mean(axis=(1, 2)) ** 2)
+    return spread + 0.3 * mean
