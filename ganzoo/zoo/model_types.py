@@ -188,10 +188,15 @@ _PATCHGAN_SCHEMA = {
 _TRANSLATION_NORMALIZATIONS = ("batch", "instance", "none")
 
 
-def _translation_networks(build_generator):
-    """A builder of the translation layouts around `build_generator(input_shape, output_channels, seed,
-    name)`: pix2pix's G and conditional PatchGAN, or CycleGAN's two generators and two PatchGANs."""
+def _translation_networks(generator_builder):
+    """A builder of the translation layouts around a generator builder (keyword-only `input_shape`,
+    `output_channels`, `seed`, `name` and the config's generator section): pix2pix's G and conditional
+    PatchGAN, or CycleGAN's two generators and two PatchGANs."""
     def build(*, model_config, sample_shape, seed, num_classes=None, layout):
+        def build_generator(shape, channels, generator_seed, name):
+            return generator_builder(input_shape=shape, output_channels=channels, seed=generator_seed, name=name,
+                                     **model_config["generator"])
+
         if layout not in TRANSLATION_LAYOUTS:
             raise ValueError(f"the {model_config['architecture']} architecture translates images; it cannot build "
                              f"a {layout!r} game")
@@ -216,29 +221,21 @@ def _translation_networks(build_generator):
     return build
 
 
-@register_architecture(
-    "unet",
-    generator_schema={"width": Field(int, 64, minimum=1, help="filters of the first encoder layer"),
-                      "depth": Field(int, None, minimum=2, nullable=True, help="stride-2 stages (default: to 1x1)"),
-                      "dropout": Field(float, 0.5, minimum=0.0, maximum=0.9, help="in the first 3 decoder layers"),
-                      "normalization": Field(str, "batch", choices=_TRANSLATION_NORMALIZATIONS)},
-    discriminator_schema=_PATCHGAN_SCHEMA, encoder_schema={})
-def _unet_networks(**kwargs):
-    generator_config = kwargs["model_config"]["generator"]
-    return _translation_networks(lambda shape, channels, seed, name: networks.build_unet_generator(
-        input_shape=shape, output_channels=channels, seed=seed, name=name, **generator_config))(**kwargs)
-
-
-@register_architecture(
-    "resnet",
-    generator_schema={"width": Field(int, 64, minimum=1, help="filters of the first layer"),
-                      "blocks": Field(int, 9, minimum=0, help="residual blocks (6 at 128 px, 9 at 256 px)"),
-                      "normalization": Field(str, "instance", choices=_TRANSLATION_NORMALIZATIONS)},
-    discriminator_schema=_PATCHGAN_SCHEMA, encoder_schema={})
-def _resnet_networks(**kwargs):
-    generator_config = kwargs["model_config"]["generator"]
-    return _translation_networks(lambda shape, channels, seed, name: networks.build_resnet_generator(
-        input_shape=shape, output_channels=channels, seed=seed, name=name, **generator_config))(**kwargs)
+_UNET_SCHEMA = {
+    "width": Field(int, 64, minimum=1, help="filters of the first encoder layer"),
+    "depth": Field(int, None, minimum=2, nullable=True, help="stride-2 stages (default: to 1x1)"),
+    "dropout": Field(float, 0.5, minimum=0.0, maximum=0.9, help="in the first 3 decoder layers"),
+    "normalization": Field(str, "batch", choices=_TRANSLATION_NORMALIZATIONS),
+}
+_RESNET_SCHEMA = {
+    "width": Field(int, 64, minimum=1, help="filters of the first layer"),
+    "blocks": Field(int, 9, minimum=0, help="residual blocks (6 at 128 px, 9 at 256 px)"),
+    "normalization": Field(str, "instance", choices=_TRANSLATION_NORMALIZATIONS),
+}
+register_architecture("unet", generator_schema=_UNET_SCHEMA, discriminator_schema=_PATCHGAN_SCHEMA,
+                      encoder_schema={})(_translation_networks(networks.build_unet_generator))
+register_architecture("resnet", generator_schema=_RESNET_SCHEMA, discriminator_schema=_PATCHGAN_SCHEMA,
+                      encoder_schema={})(_translation_networks(networks.build_resnet_generator))
 
 
 register_model_type("pix2pix", trainer=Pix2Pix, architectures=("unet", "resnet"), layout="paired",
