@@ -38,6 +38,8 @@ def _parser():
                                                 "(default all)")
     evaluate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
                           help="translation models: how the generator runs (see README)")
+    evaluate.add_argument("--batch-size", type=int, help="translation, paper mode: images per test batch, whose "
+                                                         "statistics batch norm uses (default 1, the paper's)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data", help="the data the model was trained on, when SOURCE has no config.yaml")
     evaluate.add_argument("--json", help="write the rows to this file")
@@ -58,6 +60,8 @@ def _parser():
     translate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
                            help="deterministic: dropout off, moving averages (default); paper: as pix2pix at test "
                                 "time, dropout on and per-image batch statistics")
+    translate.add_argument("--batch-size", type=int, help="paper mode: images per test batch, whose statistics "
+                                                          "batch norm uses (default 1, the paper's)")
     translate.add_argument("--size", type=int, help="resize inputs to SIZE x SIZE first (e.g. the training size)")
     return parser
 
@@ -84,14 +88,15 @@ def run(argv):
         from ganzoo import evaluation
 
         rows = evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
-                                   n=args.n, seed=args.seed, data=args.data, out=args.json, mode=args.mode)
+                                   n=args.n, seed=args.seed, data=args.data, out=args.json, mode=args.mode,
+                                   batch_size=args.batch_size)
         print(evaluation.format_table(rows))
     elif args.command == "sample":
         runs.sample(args.source, out=args.out, n=args.n, seed=args.seed, labels=runs.parse_labels(args.labels))
         print(f"Wrote {args.n} samples to {args.out}")
     elif args.command == "translate":
         written = runs.translate(args.source, input=args.input, out=args.out, direction=args.direction,
-                                 mode=args.mode, size=args.size)
+                                 mode=args.mode, size=args.size, batch_size=args.batch_size)
         print(f"Wrote {len(written)} translated image(s) to {args.out}")
 
 

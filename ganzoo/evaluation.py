@@ -165,9 +165,10 @@ def _distance_rows(classifier, outputs, targets, names, mode, seed=0):
     return rows
 
 
-def translation_rows(model, data_config, names, *, n=None, mode="deterministic"):
+def translation_rows(model, data_config, names, *, n=None, mode="deterministic", batch_size=None):
     """Rows of the translation metrics `names` for a Pix2Pix or CycleGAN on the held-out split of
-    `data_config`'s data (its first `n` examples when given)."""
+    `data_config`'s data (its first `n` examples when given); `mode` and `batch_size` go to
+    `translate` (in "paper" mode the batch size sets batch norm's statistics)."""
     from ganzoo.data.translation import digits_views, held_out_pairs, known_transforms
     from ganzoo.metrics.translation import colourfulness, l1_error, psnr
 
@@ -182,7 +183,10 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic")
             raise DataError(f"digits metrics after translation need digits data (edges2digits, "
                             f"digits-negative). Received: data {name!r}")
         classifier = DigitsClassifier()
-    translate = lambda images, direction=None: model.translate(images, direction=direction, mode=mode)  # noqa: E731
+    translate = lambda images, direction=None, inference=mode: model.translate(  # noqa: E731
+        images, direction=direction, mode=inference, batch_size=batch_size)
+    if mode == "paper":
+        mode = f"paper (test batches of {batch_size or 1})"
     rows = []
     if pairs.paired:
         if "cycle_error" in names:
@@ -280,10 +284,11 @@ def training_metrics(data_name, sample_shape, n=500, seed=0):
     return None
 
 
-def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic"):
+def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic",
+             batch_size=None):
     """Evaluates the model of a run folder or .keras file; returns the rows and writes them as JSON to
     `out`. `n`: generated samples (default 2000); translation models are measured on the whole
-    held-out split, or its first `n` examples."""
+    held-out split, or its first `n` examples, in inference `mode` with test batches of `batch_size`."""
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
         raise GanzooError(f"Unknown metric. Expected some of {list(METRICS)}. Received: {unknown}")
@@ -294,7 +299,7 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
         wrong = sorted(set(metrics) - set(TRANSLATION_METRICS))
         if wrong:
             raise GanzooError(f"A {type(model).__name__} is measured by {list(TRANSLATION_METRICS)}. Received: {wrong}")
-        rows = translation_rows(model, run_data_config(source, data), metrics, n=n, mode=mode)
+        rows = translation_rows(model, run_data_config(source, data), metrics, n=n, mode=mode, batch_size=batch_size)
         return _finish_rows(rows, source, seed, out)
     if mode != "deterministic":
         raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")

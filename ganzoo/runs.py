@@ -281,11 +281,12 @@ def _to_channels(image, channels, name):
     return image.astype(np.float32) / 127.5 - 1.0
 
 
-def translate(source, *, input, out, direction=None, mode="deterministic", size=None):
+def translate(source, *, input, out, direction=None, mode="deterministic", size=None, batch_size=None):
     """Translates an image file or a folder of images with a trained Pix2Pix or CycleGAN (a run
     folder, .keras file or zoo entry) and writes `out/<name>.png` for each; RGB inputs become
     grayscale for grayscale models and vice versa; `size` resizes inputs to size x size first
-    (otherwise any size works: the generators are fully convolutional). Returns the written paths."""
+    (otherwise any size works: the generators are fully convolutional). Images are translated one at a
+    time, or in "paper" mode in test batches of `batch_size` images of equal size. Returns the paths."""
     model = load_run(source)
     if not isinstance(model, ImageTranslator):
         raise DataError(f"ganzoo translate needs a pix2pix or CycleGAN model. Received: a {type(model).__name__} "
@@ -298,16 +299,22 @@ def translate(source, *, input, out, direction=None, mode="deterministic", size=
     inputs = read_images(input)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    prepared = {}
     for name, image in inputs.items():
         image = _to_channels(image, channels, name)
-        if size is not None:
-            image = ganzoo_data.arrays.resize_images(image[np.newaxis], size)[0]
+        prepared[name] = image if size is None else ganzoo_data.arrays.resize_images(image[np.newaxis], size)[0]
+    by_shape = {}
+    for name, image in prepared.items():  # images of one size are translated together
+        by_shape.setdefault(image.shape, []).append(name)
+    written = []
+    for names in by_shape.values():
         try:
-            translated = model.translate(image[np.newaxis], direction=direction, mode=mode)[0]
+            translated = model.translate(np.stack([prepared[name] for name in names]), direction=direction, mode=mode,
+                                         batch_size=batch_size)
         except ValueError as error:
-            raise DataError(f"{name}: {error}") from None
-        path = out / f"{name}.png"
-        images.write_png(path, images.to_uint8(translated))
-        written.append(path)
+            raise DataError(f"{', '.join(names)}: {error}") from None
+        for name, image in zip(names, translated):
+            path = out / f"{name}.png"
+            images.write_png(path, images.to_uint8(image))
+            written.append(path)
     return written

@@ -49,9 +49,9 @@ def test_translate_a_folder_of_rgb_images_with_a_grayscale_model(pix2pix_run, tm
     assert main(["translate", str(pix2pix_run), "--input", str(inputs), "--out", str(out)]) == 0
     assert "Wrote 3 translated image(s)" in capsys.readouterr().out
     assert read_png(out / "odd.png").shape == (21, 37, 3) and read_png(out / "gray.png").shape == (32, 32, 3)
-    assert main(["translate", str(pix2pix_run), "--input", str(inputs / "odd.png"), "--out", str(out / "sized"),
-                 "--size", "16", "--mode", "paper"]) == 0
-    assert read_png(out / "sized" / "odd.png").shape == (16, 16, 3)
+    assert main(["translate", str(pix2pix_run), "--input", str(inputs), "--out", str(out / "sized"),
+                 "--size", "16", "--mode", "paper", "--batch-size", "3"]) == 0
+    assert read_png(out / "sized" / "odd.png").shape == (16, 16, 3) and len(list((out / "sized").iterdir())) == 3
 
 
 @pytest.mark.parametrize("args, message", [
@@ -95,7 +95,8 @@ def test_pix2pix_evaluation_reports_l1_and_psnr_with_n_and_mode(pix2pix_run, tmp
     assert main(["evaluate", str(pix2pix_run), "--metrics", "l1,psnr", "--n", "20", "--mode", "paper",
                  "--json", str(report)]) == 0
     rows = {row["metric"]: row for row in json.loads(report.read_text())}
-    assert set(rows) == {"l1", "psnr"} and rows["l1"]["n_fake"] == 20 and "paper mode" in rows["l1"]["note"]
+    assert set(rows) == {"l1", "psnr"} and rows["l1"]["n_fake"] == 20
+    assert "paper (test batches of 1) mode" in rows["l1"]["note"]
     assert 0 < rows["l1"]["value"] < 2 and rows["psnr"]["value"] > 0 and rows["l1"]["std"] > 0
 
 

@@ -3,7 +3,8 @@
 For a pix2pix entry, trains the entry and an L1-only baseline (the same config with
 `model.adversarial_weight=0`: same architecture, data, seed and budget), then reports L1 and PSNR on
 the held-out pairs (and, for digits, the classifier's accuracy on the outputs), in both inference
-modes. For a CycleGAN entry, trains it and reports cycle error, L1/PSNR against the known transform
+modes (paper mode with test batches of the training batch size, so batch norm sees batches like
+those it was trained on). For a CycleGAN entry, trains it and reports cycle error, L1/PSNR against the known transform
 and class survival in both directions. Training goes through `ganzoo.runs.train` (the `ganzoo train`
 path) into --work; results are printed and written as JSON.
 
@@ -23,13 +24,13 @@ from ganzoo.evaluation import evaluate, format_table  # noqa: E402
 from ganzoo.trainers import INFERENCE_MODES  # noqa: E402
 
 
-def train_and_measure(entry, run_dir, overrides, metrics):
+def train_and_measure(entry, run_dir, overrides, metrics, batch_size):
     start_cpu, start_wall = time.process_time(), time.time()
     ganzoo.runs.train(entry, out=run_dir, overrides=overrides, overwrite=True, verbose=2, tensorboard=False)
     timing = {"cpu_seconds": time.process_time() - start_cpu, "wall_seconds": time.time() - start_wall}
     results = {}
-    for mode in INFERENCE_MODES:
-        rows = evaluate(run_dir, metrics=metrics, mode=mode)
+    for mode in INFERENCE_MODES:  # paper mode: batch statistics over test batches as large as training's
+        rows = evaluate(run_dir, metrics=metrics, mode=mode, batch_size=batch_size)
         print(f"\n{run_dir} ({mode} mode)\n{format_table(rows)}")
         results[mode] = rows
     return {"overrides": overrides, **timing, "results": results}
@@ -52,14 +53,15 @@ def main():
         metrics = ["l1", "psnr"] + (["class_accuracy_digits", "fd_digits", "kid_digits"] if digits else
                                     ["colourfulness"])
         report["runs"]["pix2pix"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_seed{args.seed}",
-                                                      overrides, metrics)
+                                                      overrides, metrics, config["data"]["batch_size"])
         report["runs"]["l1_only"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_l1only_seed{args.seed}",
-                                                      {**overrides, "model.adversarial_weight": 0.0}, metrics)
+                                                      {**overrides, "model.adversarial_weight": 0.0}, metrics,
+                                                      config["data"]["batch_size"])
     else:
         metrics = ["cycle_error"] + (["l1", "psnr"] if data in KNOWN_TRANSFORMS else []) + \
                   (["class_accuracy_digits"] if digits else [])
         report["runs"]["cyclegan"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_seed{args.seed}",
-                                                       overrides, metrics)
+                                                       overrides, metrics, config["data"]["batch_size"])
     if args.json:
         with open(args.json, "w") as file:
             json.dump(report, file, indent=1)

@@ -10,9 +10,11 @@ from ganzoo.trainers.base import AdversarialTrainer
 #: - "deterministic": inference mode (dropout off, batch norm's moving averages). Reproducible and
 #:   exportable; what `translate`, `ganzoo translate` and `model(x)` use unless told otherwise.
 #: - "paper": as pix2pix runs its generator at test time (Isola et al. 2017, section 3.3): dropout on
-#:   and batch statistics, one image per batch (the paper's batch size), so dropout is the noise
-#:   source. The network's moving averages are left untouched, and the dropout masks are those of
-#:   the layers' saved seed state, so repeated calls give the same outputs.
+#:   and batch norm with the statistics of the test batch, so dropout is the noise source. The paper's
+#:   batch size is 1 (then batch norm is instance norm); a model trained with larger batches meets
+#:   the statistics it was trained with when the test batches are as large (`batch_size=`). The
+#:   network's moving averages are left untouched, and the dropout masks follow the layers' saved seed
+#:   state, so repeated calls give the same outputs.
 INFERENCE_MODES = ("deterministic", "paper")
 
 
@@ -50,10 +52,12 @@ class ImageTranslator(AdversarialTrainer):
             raise ValueError(f"Expected pixel values in [-1, 1]. Received: values in [{low:g}, {high:g}]")
         return images
 
-    def translate(self, images, *, direction=None, mode="deterministic", batch_size=32):
+    def translate(self, images, *, direction=None, mode="deterministic", batch_size=None):
         """Translates a batch of images (float32 NHWC in [-1, 1]) with the generator of `direction`
         (default: the first of `directions`) in one of `INFERENCE_MODES`. Images whose sides do not
-        divide by the generator's `size_multiple` are reflection-padded for it and cropped back."""
+        divide by the generator's `size_multiple` are reflection-padded for it and cropped back.
+        `batch_size`: images per generator call; in "paper" mode also the batch whose statistics batch
+        norm uses (default 1, the paper's); in "deterministic" mode it does not change the result."""
         direction = direction or next(iter(self.directions))
         images = self.check_images(images, direction)
         if mode not in INFERENCE_MODES:
@@ -66,13 +70,16 @@ class ImageTranslator(AdversarialTrainer):
             raise ValueError(f"The {direction} generator needs images of at least {multiple}x{multiple} pixels. "
                              f"Received: {height}x{width}")
         padded = np.pad(images, pad, mode="reflect")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
         if mode == "deterministic":
-            outputs = np.asarray(generator.predict(padded, batch_size=batch_size, verbose=0))
+            outputs = np.asarray(generator.predict(padded, batch_size=batch_size or 32, verbose=0))
         else:
+            size = batch_size or 1
             state = [variable.numpy() for variable in generator.non_trainable_variables]
             try:
-                outputs = np.concatenate([np.asarray(generator(padded[i:i + 1], training=True))
-                                          for i in range(len(padded))])
+                outputs = np.concatenate([np.asarray(generator(padded[i:i + size], training=True))
+                                          for i in range(0, len(padded), size)])
             finally:
                 for variable, value in zip(generator.non_trainable_variables, state):
                     variable.assign(value)

@@ -92,6 +92,11 @@ def test_inference_modes_deterministic_and_paper():
     np.testing.assert_array_equal(paper, model.translate(X, mode="paper"))  # reproducible
     for before, variable in zip(state, model.generator.non_trainable_variables):
         np.testing.assert_array_equal(before, variable.numpy())  # moving averages untouched
+    batched = model.translate(X, mode="paper", batch_size=4)  # batch norm over 4 test images, not 1
+    assert batched.shape == paper.shape and np.abs(batched - paper).mean() > 1e-4
+    np.testing.assert_allclose(model.translate(X, batch_size=3), deterministic, atol=1e-6)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer. Received: batch_size=0"):
+        model.translate(X, mode="paper", batch_size=0)
 
 
 def test_translate_pads_sizes_the_generator_cannot_halve_and_refuses_bad_images():
