@@ -33,8 +33,8 @@ def test_translation_benchmark_trains_pix2pix_and_its_l1_only_twin(tmp_path):
 def test_bigan_feature_benchmark_reports_the_papers_protocol(tmp_path):
     report = tmp_path / "report.json"
     _run([str(ROOT / "tools" / "benchmark_bigan_features.py"), "--json", str(report), "--set", "training.epochs=1",
-          "--set", "model.generator.width=4", "--set", "model.discriminator.width=4", "--set", "model.encoder.width=4",
-          "--set", "data.image_size=8", "--set", "model.latent_dim=4"], tmp_path)
+          "--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
+          "--set", "model.encoder.hidden_units=[8]", "--set", "model.latent_dim=4"], tmp_path)
     results = json.loads(report.read_text())
     assert results["n_test"] == 359 and results["n_reference"] == 1438
     assert {"knn_accuracy_pixels", "knn_accuracy_autoencoder", "knn_accuracy_bigan",

@@ -24,10 +24,17 @@ from ganzoo.evaluation import evaluate, format_table  # noqa: E402
 from ganzoo.trainers import INFERENCE_MODES  # noqa: E402
 
 
-def train_and_measure(entry, run_dir, overrides, metrics, batch_size):
-    start_cpu, start_wall = time.process_time(), time.time()
-    ganzoo.runs.train(entry, out=run_dir, overrides=overrides, overwrite=True, verbose=2, tensorboard=False)
-    timing = {"cpu_seconds": time.process_time() - start_cpu, "wall_seconds": time.time() - start_wall}
+def train_and_measure(entry, run_dir, overrides, metrics, batch_size, previous=None):
+    """Trains into `run_dir` (or, with `previous`, the record of an earlier run of this command,
+    re-measures the finished run there and keeps its timings) and measures it in both modes."""
+    if previous is None:
+        start_cpu, start_wall = time.process_time(), time.time()
+        ganzoo.runs.train(entry, out=run_dir, overrides=overrides, overwrite=True, verbose=2, tensorboard=False)
+        timing = {"cpu_seconds": time.process_time() - start_cpu, "wall_seconds": time.time() - start_wall}
+    else:
+        if previous["overrides"] != overrides:
+            raise SystemExit(f"{run_dir} was trained with other overrides: {previous['overrides']}")
+        timing = {key: previous[key] for key in ("cpu_seconds", "wall_seconds")}
     results = {}
     for mode in INFERENCE_MODES:  # paper mode: batch statistics over test batches as large as training's
         rows = evaluate(run_dir, metrics=metrics, mode=mode, batch_size=batch_size)
@@ -43,7 +50,13 @@ def main():
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (both runs)")
     parser.add_argument("--work", default="runs/benchmark_translation")
     parser.add_argument("--json")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="re-measure the finished runs in --work recorded in the --json file (no training)")
     args = parser.parse_args()
+    recorded = {}
+    if args.measure_only:
+        with open(args.json) as file:
+            recorded = json.load(file)["runs"]
     overrides = {"training.seed": args.seed, **dict(ganzoo.zoo.parse_override(text) for text in args.set)}
     config = ganzoo.get_config(args.entry, overrides)
     data = config["data"]["name"]
@@ -53,15 +66,17 @@ def main():
         metrics = ["l1", "psnr"] + (["class_accuracy_digits", "fd_digits", "kid_digits"] if digits else
                                     ["colourfulness"])
         report["runs"]["pix2pix"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_seed{args.seed}",
-                                                      overrides, metrics, config["data"]["batch_size"])
+                                                      overrides, metrics, config["data"]["batch_size"],
+                                                      recorded.get("pix2pix"))
         report["runs"]["l1_only"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_l1only_seed{args.seed}",
                                                       {**overrides, "model.adversarial_weight": 0.0}, metrics,
-                                                      config["data"]["batch_size"])
+                                                      config["data"]["batch_size"], recorded.get("l1_only"))
     else:
         metrics = ["cycle_error"] + (["l1", "psnr"] if data in KNOWN_TRANSFORMS else []) + \
                   (["class_accuracy_digits"] if digits else [])
         report["runs"]["cyclegan"] = train_and_measure(args.entry, f"{args.work}/{args.entry}_seed{args.seed}",
-                                                       overrides, metrics, config["data"]["batch_size"])
+                                                       overrides, metrics, config["data"]["batch_size"],
+                                                       recorded.get("cyclegan"))
     if args.json:
         with open(args.json, "w") as file:
             json.dump(report, file, indent=1)
