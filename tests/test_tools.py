@@ -27,7 +27,8 @@ def test_translation_benchmark_trains_pix2pix_and_its_l1_only_twin(tmp_path):
     for run in runs.values():
         assert set(run["results"]) == {"deterministic", "paper"}
         metrics = {row["metric"]: row for row in run["results"]["deterministic"]}
-        assert set(metrics) == {"l1", "psnr"} and metrics["l1"]["n_fake"] == 2 * 26 * 8  # colorize patches held out at 16 px
+        assert set(metrics) == {"l1", "psnr", "colourfulness", "colourfulness_targets"}
+        assert metrics["l1"]["n_fake"] == 2 * 26 * 8  # colorize patches held out at 16 px
 
 
 def test_bigan_feature_benchmark_reports_the_papers_protocol(tmp_path):
