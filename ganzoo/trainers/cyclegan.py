@@ -59,7 +59,7 @@ class CycleGAN(ImageTranslator):
         self.discriminator_a, self.discriminator_b = discriminator_a, discriminator_b
         self.pool_a = ImagePool(pool_size, shape_a, name="pool_a")
         self.pool_b = ImagePool(pool_size, shape_b, name="pool_b")
-        self.input_shape_, self.output_shape_ = shape_a, shape_b
+        self.source_shape, self.target_shape = shape_a, shape_b  # training shapes of domains A and B
         self.built = True
 
     def players(self):

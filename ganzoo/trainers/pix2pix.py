@@ -45,8 +45,8 @@ class Pix2Pix(ImageTranslator):
                              f"judges {condition_channels}-channel inputs with {image_channels}-channel outputs")
         self.generator = generator
         self.discriminator = discriminator
-        self.input_shape_ = tuple(discriminator.inputs[0].shape[1:])
-        self.output_shape_ = tuple(discriminator.inputs[1].shape[1:])
+        self.source_shape = tuple(discriminator.inputs[0].shape[1:])  # the training shapes of inputs and targets
+        self.target_shape = tuple(discriminator.inputs[1].shape[1:])
         self.built = True
 
     def players(self):

@@ -72,17 +72,15 @@ class ImageTranslator(AdversarialTrainer):
         padded = np.pad(images, pad, mode="reflect")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-        if mode == "deterministic":
-            outputs = np.asarray(generator.predict(padded, batch_size=batch_size or 32, verbose=0))
-        else:
-            size = batch_size or 1
-            state = [variable.numpy() for variable in generator.non_trainable_variables]
-            try:
-                outputs = np.concatenate([np.asarray(generator(padded[i:i + size], training=True))
-                                          for i in range(0, len(padded), size)])
-            finally:
-                for variable, value in zip(generator.non_trainable_variables, state):
-                    variable.assign(value)
+        training = mode == "paper"
+        size = batch_size or (1 if training else 32)
+        state = [variable.numpy() for variable in generator.non_trainable_variables] if training else []
+        try:  # eager calls: images of any size, no retracing
+            outputs = np.concatenate([np.asarray(generator(padded[i:i + size], training=training))
+                                      for i in range(0, len(padded), size)])
+        finally:
+            for variable, value in zip(generator.non_trainable_variables, state):
+                variable.assign(value)
         return outputs[:, :height, :width]
 
     def call(self, images, training=False):

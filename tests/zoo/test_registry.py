@@ -56,7 +56,7 @@ def test_entry_trains_a_step_and_round_trips(entry, tmp_path):
     batch = next(iter(dataset))
     translating = isinstance(model, ganzoo.trainers.ImageTranslator)
     real = batch[0] if model.conditional or translating else batch
-    assert tuple(real.shape[1:]) == (model.input_shape_ if translating else model.sample_shape)
+    assert tuple(real.shape[1:]) == (model.source_shape if translating else model.sample_shape)
 
     for player in model.players():  # each player's update touches its own networks only
         others = [net for other in model.players() if other.name != player.name for net in other.networks]
