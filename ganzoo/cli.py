@@ -35,7 +35,7 @@ def _parser():
                           help="comma-separated: fd_digits,kid_digits,cs_digits,class_accuracy_digits,fid,kid,modes; "
                                "translation models: l1,psnr,cycle_error,class_accuracy_digits")
     evaluate.add_argument("--n", type=int, help="generated samples (default 2000); translation: held-out examples "
-                                                "(default all)")
+                                                "(default all; 200 per domain for tfds sets)")
     evaluate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
                           help="translation models: how the generator runs (see README)")
     evaluate.add_argument("--batch-size", type=int, help="translation, paper mode: images per test batch, whose "

@@ -179,16 +179,20 @@ def translation_rows(model, data_config, names, *, n=None, mode="deterministic",
     if {"class_accuracy_digits", "fd_digits", "kid_digits"} & set(names):
         from ganzoo.metrics.digits import DigitsClassifier
 
-        if to_digits == (None, None):
-            raise DataError(f"digits metrics after translation need digits data (edges2digits, "
-                            f"digits-negative). Received: data {name!r}")
+        needed = (to_digits[1],) if pairs.paired else to_digits
+        if any(view is None for view in needed):
+            raise DataError(f"digits metrics after translation need outputs that are digits (edges2digits, "
+                            f"digits-negative; not reversed edges2digits). Received: data {name!r}, "
+                            f"reverse={reverse}")
         classifier = DigitsClassifier()
     translate = lambda images, direction=None, inference=mode: model.translate(  # noqa: E731
         images, direction=direction, mode=inference, batch_size=batch_size)
     if mode == "paper":
         mode = f"paper (test batches of {batch_size or 1})"
     rows = []
-    if pairs.paired:
+    if len(model.directions) == 1:
+        if not pairs.paired:
+            raise DataError(f"A {type(model).__name__} is measured on aligned pairs. Received: unpaired data {name!r}")
         if "cycle_error" in names:
             raise DataError(f"cycle_error needs a CycleGAN. Received: a {type(model).__name__}")
         outputs = translate(pairs.first)
@@ -299,7 +303,13 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
         wrong = sorted(set(metrics) - set(TRANSLATION_METRICS))
         if wrong:
             raise GanzooError(f"A {type(model).__name__} is measured by {list(TRANSLATION_METRICS)}. Received: {wrong}")
-        rows = translation_rows(model, run_data_config(source, data), metrics, n=n, mode=mode, batch_size=batch_size)
+        data_config = run_data_config(source, data)
+        if data:  # only a name was given: the model's training size
+            data_config["image_size"] = model.source_shape[0]
+        try:
+            rows = translation_rows(model, data_config, metrics, n=n, mode=mode, batch_size=batch_size)
+        except ValueError as error:  # data that does not fit the model, a bad batch size
+            raise DataError(f"Cannot measure {type(model).__name__} on {data_config['name']!r}: {error}") from None
         return _finish_rows(rows, source, seed, out)
     if mode != "deterministic":
         raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")

@@ -126,6 +126,8 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
     data_config, training = config["data"], config["training"]
     model = registry.build_from_config(config)
     dataset = registry.training_dataset(config, model)
+    translating = isinstance(model, ImageTranslator)
+    examples = held_out_examples(data_config) if translating else None
     run_dir = Path(out or Path("runs") / Path(entry).stem)
     resuming = _prepare_run_dir(run_dir, config, overwrite)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -137,8 +139,6 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
         keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
-    translating = isinstance(model, ImageTranslator)
-    examples = held_out_examples(data_config) if translating else None
     if tensorboard:
         from ganzoo.evaluation import training_metrics, translation_training_metrics
 
@@ -159,9 +159,15 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
 
 
 def held_out_examples(data_config, n=8):
-    """The first `n` held-out examples of a translation config's data, for pictures of progress."""
-    return ganzoo_data.translation.held_out_pairs(data_config["name"], image_size=data_config["image_size"],
-                                                  reverse=data_config["reverse"], limit=n)
+    """The first `n` examples of a translation config's held-out split ("test", else "val", else the
+    training split itself, as pix2pix's edges2shoes ships only train and val), for progress pictures."""
+    for split in ("test", "val", "train"):
+        try:
+            return ganzoo_data.translation.held_out_pairs(data_config["name"], image_size=data_config["image_size"],
+                                                          reverse=data_config["reverse"], limit=n, split=split)
+        except DataError:
+            if split == "train":
+                raise
 
 
 def translation_picture(model, examples, mode="deterministic"):
@@ -258,6 +264,11 @@ def read_images(path):
         raise DataError(f"--input must be an image file or a folder of images. Received: {path}")
     import tensorflow as tf
 
+    stems = [file.stem for file in files]
+    repeated = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if repeated:
+        raise DataError(f"{path}: files that differ only in extension would write the same output. "
+                        f"Received: {', '.join(repeated)}")
     decoded = {}
     for file in files:
         try:
@@ -285,8 +296,9 @@ def translate(source, *, input, out, direction=None, mode="deterministic", size=
     """Translates an image file or a folder of images with a trained Pix2Pix or CycleGAN (a run
     folder, .keras file or zoo entry) and writes `out/<name>.png` for each; RGB inputs become
     grayscale for grayscale models and vice versa; `size` resizes inputs to size x size first
-    (otherwise any size works: the generators are fully convolutional). Images are translated one at a
-    time, or in "paper" mode in test batches of `batch_size` images of equal size. Returns the paths."""
+    (otherwise any size works: the generators are fully convolutional). Images of equal size are
+    translated together, in batches of `batch_size` (in "paper" mode these are the test batches whose
+    statistics batch norm uses). Returns the paths."""
     model = load_run(source)
     if not isinstance(model, ImageTranslator):
         raise DataError(f"ganzoo translate needs a pix2pix or CycleGAN model. Received: a {type(model).__name__} "
@@ -296,6 +308,10 @@ def translate(source, *, input, out, direction=None, mode="deterministic", size=
     except ValueError as error:
         raise DataError(str(error)) from None
     channels = int(generator.inputs[0].shape[-1])
+    if size is not None and (not isinstance(size, int) or size < 1):
+        raise DataError(f"--size must be a positive integer. Received: {size!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise DataError(f"--batch-size must be a positive integer. Received: {batch_size!r}")
     inputs = read_images(input)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

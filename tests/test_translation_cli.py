@@ -73,7 +73,7 @@ def test_sampling_a_translator_or_translating_with_a_gan_says_which_command_to_u
     err = capsys.readouterr().err
     assert "A Pix2Pix is measured by ['l1', 'psnr', 'cycle_error'" in err and "Received: ['modes']" in err
     assert main(["evaluate", str(pix2pix_run), "--metrics", "kid_digits"]) == 2
-    assert "digits metrics after translation need digits data" in capsys.readouterr().err
+    assert "digits metrics after translation need outputs that are digits" in capsys.readouterr().err
 
 
 @pytest.mark.filterwarnings("ignore:Frechet distance on fewer samples")  # FD is computed beside KID on 40
@@ -119,3 +119,37 @@ def test_cyclegan_trains_translates_both_ways_and_reports_class_survival(tmp_pat
         assert main(["translate", str(out), "--input", str(image), "--out", str(tmp_path / direction),
                      "--direction", direction]) == 0
         assert read_png(tmp_path / direction / "digit.png").shape == (16, 16, 1)
+
+
+def test_a_paired_folder_without_a_test_split_trains_and_previews_validation_pairs(tmp_path):
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):  # pix2pix's edges2shoes layout: no test/
+        for index in range(8):
+            tf.io.write_file(str(tmp_path / "shoes" / split / f"{index}.png"),
+                             tf.io.encode_png(rng.integers(0, 255, (16, 32, 3), dtype=np.uint8)))
+    out = tmp_path / "run"
+    assert main(["train", "pix2pix-colorize", "--set", f"data.name=paired:{tmp_path / 'shoes'}", "--set",
+                 "data.image_size=null", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out),
+                 "--no-tensorboard", "--set", "model.generator.width=4", "--set", "model.discriminator.width=4",
+                 "--set", "model.discriminator.receptive_field=16", "--batch-size", "4", "--quiet"]) == 0
+    assert read_png(out / "samples.png").shape == (8 * 17 + 1, 3 * 17 + 1, 3)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["evaluate", "RUN", "--metrics", "l1", "--mode", "paper", "--batch-size", "0"], "batch_size must be a positive"),
+    (["evaluate", "RUN", "--metrics", "l1", "--data", "digits-negative"], "is measured on aligned pairs"),
+    (["evaluate", "RUN", "--metrics", "l1", "--data", "edges2digits"], "Cannot measure Pix2Pix on 'edges2digits'"),
+    (["translate", "RUN", "--input", "IMAGES", "--out", "OUT", "--size", "0"], "--size must be a positive integer"),
+    (["translate", "RUN", "--input", "IMAGES", "--out", "OUT"], "files that differ only in extension"),
+    (["train", "cyclegan-digits", "--set", "data.name=colorize"], "learns from two unpaired domains"),
+    (["train", "pix2pix-colorize", "--set", "data.image_size=512"], "up to image_size=427"),
+])
+def test_translation_user_errors_are_one_line(pix2pix_run, tmp_path, capsys, args, message):
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("a.png", "a.jpg"):
+        tf.io.write_file(str(images / name), tf.io.encode_png(np.zeros((16, 16, 3), np.uint8)))
+    replace = {"RUN": str(pix2pix_run), "IMAGES": str(images), "OUT": str(tmp_path / "out")}
+    assert main([replace.get(arg, arg) for arg in args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err

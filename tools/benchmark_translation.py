@@ -19,7 +19,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import ganzoo  # noqa: E402
-from ganzoo.data.translation import DIGITS_DOMAINS, KNOWN_TRANSFORMS  # noqa: E402
+from ganzoo.data.translation import KNOWN_TRANSFORMS, digits_views  # noqa: E402
 from ganzoo.evaluation import evaluate, format_table  # noqa: E402
 from ganzoo.trainers import INFERENCE_MODES  # noqa: E402
 
@@ -60,7 +60,8 @@ def main():
     overrides = {"training.seed": args.seed, **dict(ganzoo.zoo.parse_override(text) for text in args.set)}
     config = ganzoo.get_config(args.entry, overrides)
     data = config["data"]["name"]
-    digits = data in DIGITS_DOMAINS
+    views = digits_views(data, config["data"]["reverse"])
+    digits = views[1] is not None if config["model"]["type"] == "pix2pix" else None not in views
     report = {"entry": args.entry, "seed": args.seed, "config": config, "runs": {}}
     if config["model"]["type"] == "pix2pix":
         metrics = ["l1", "psnr"] + (["class_accuracy_digits", "fd_digits", "kid_digits"] if digits else

@@ -28,6 +28,8 @@ from ganzoo.errors import DataError
 
 #: Columns of the sample photos each colorize split may use (a 32-pixel gap between them).
 COLORIZE_COLUMNS = {"train": (0, 480), "test": (512, 640)}
+#: Rows of scikit-learn's sample photos.
+PHOTO_HEIGHT = 427
 #: An edge pixel's Sobel magnitude exceeds this fraction of its image's largest.
 EDGE_THRESHOLD = 0.3
 
@@ -57,6 +59,11 @@ def colorize(*, split="train", image_size=None):
     from sklearn.datasets import load_sample_images
 
     size = image_size or 32
+    narrowest = min([stop - start for part, (start, stop) in COLORIZE_COLUMNS.items() if split in (part, "all")]
+                    + [PHOTO_HEIGHT])
+    if size > narrowest:
+        raise DataError(f"colorize patches fit the {split} region ({narrowest} pixels wide) up to image_size="
+                        f"{narrowest}. Received: image_size={size}")
     stride = max(size // 4, 1) if split == "train" else size
     splits = ["train", "test"] if split == "all" else [split]
     colour = []

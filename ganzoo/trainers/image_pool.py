@@ -36,9 +36,9 @@ class ImagePool(keras.layers.Layer):
             return images
         images = tf.convert_to_tensor(images, self.stored.dtype)
         n = tf.shape(images)[0]
-        swap = tf.random.stateless_uniform((n,), seed, alg="philox") < 0.5
-        slots = tf.random.stateless_uniform((n,), seed + tf.constant([0, 1], seed.dtype), maxval=self.capacity,
-                                            dtype=tf.int32, alg="philox")
+        swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        swap = tf.random.stateless_uniform((n,), swap_seed, alg="philox") < 0.5
+        slots = tf.random.stateless_uniform((n,), slot_seed, maxval=self.capacity, dtype=tf.int32, alg="philox")
 
         def step(i, stored, count, returned):
             image = images[i]

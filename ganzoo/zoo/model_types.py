@@ -206,6 +206,8 @@ def _translation_networks(generator_builder):
         if len(shapes) != 2 or any(len(shape) != 3 for shape in shapes):
             raise ValueError(f"translation needs data of image pairs. Received: sample shape {sample_shape}")
         shape_a, shape_b = (tuple(shape) for shape in shapes)
+        if None in shape_a + shape_b:
+            raise ValueError(f"the images' size is not fixed (set data.image_size). Received: {shapes}")
         patchgan = dict(model_config["discriminator"])
         if layout == "paired":
             return {"generator": build_generator(shape_a, shape_b[-1], seed, "generator"),

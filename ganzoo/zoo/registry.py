@@ -85,6 +85,10 @@ def _check_data_fits_game(config, kind):
     if kind.layout == "paired" and pairs == "unpaired":
         raise ConfigError(f"model.type {kind.name} needs aligned (input, target) pairs; {name!r} holds unpaired "
                           f"domains (use model.type cyclegan). Received: data.name={name!r}")
+    if kind.layout == "unpaired" and pairs == "paired":
+        raise ConfigError(f"model.type {kind.name} learns from two unpaired domains; {name!r} holds aligned pairs "
+                          f"(use model.type pix2pix, or unpaired:PATH with PATH/trainA and PATH/trainB). "
+                          f"Received: data.name={name!r}")
     if not kind.translation and pairs:
         raise ConfigError(f"model.type {kind.name} generates single samples; {name!r} holds image pairs (use "
                           f"pix2pix or cyclegan). Received: data.name={name!r}")

@@ -26,6 +26,11 @@ def test_colorize_pairs_are_luma_and_colour_from_disjoint_photo_regions():
     train_bytes = {patch.tobytes() for patch in train.second[:: 7]}
     assert not any(patch.tobytes() in train_bytes for patch in test.second)
     assert load_pairs("colorize", split="test", image_size=16).first.shape[1:] == (16, 16, 1)
+    assert load_pairs("colorize", split="train", image_size=256).first.shape[1:] == (256, 256, 1)
+    with pytest.raises(DataError, match="test region .128 pixels wide. up to image_size=128"):
+        load_pairs("colorize", split="test", image_size=256)
+    with pytest.raises(DataError, match="up to image_size=427"):
+        load_pairs("colorize", split="train", image_size=430)
 
 
 def test_edges2digits_pairs_edges_with_their_digits_and_labels():

@@ -111,3 +111,10 @@ def test_translation_types_have_their_own_keys_and_the_papers_defaults():
     horse2zebra = ganzoo.get_config("cyclegan-horse2zebra")
     assert horse2zebra["data"]["batch_size"] == 1 and horse2zebra["model"]["generator"]["blocks"] == 9
     assert horse2zebra["optimizer"]["generator"]["decay"] == "linear"
+
+
+def test_translation_data_of_unfixed_size_is_a_config_error():
+    config = ganzoo.get_config("cyclegan-horse2zebra", {"data.image_size": None})
+    with pytest.raises(ConfigError, match=r"size is not fixed \(set data.image_size\)"):
+        ganzoo.zoo.build_from_config(config, sample_shape=((None, None, 3), (None, None, 3)), compile=False)
+    assert ganzoo.get_config("cyclegan-horse2zebra")["data"]["image_size"] == 256
