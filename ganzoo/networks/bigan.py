@@ -27,15 +27,16 @@ def build_mlp_encoder(*, input_shape, latent_dim, hidden_units=(128, 128), activ
 
 
 def build_mlp_joint_discriminator(*, input_shape, latent_dim, hidden_units=(128, 128), activation="leaky_relu",
-                                  input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, seed=None,
-                                  name="discriminator"):
-    """[x, z] -> one logit: the flattened sample and the latent are concatenated, then dense layers."""
+                                  input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, dropout=0.0,
+                                  seed=None, name="discriminator"):
+    """[x, z] -> one logit: the flattened sample and the latent are concatenated, then dense layers
+    (with `dropout` after each, as ALI's joint discriminator, Dumoulin et al. 2017)."""
     _check_joint_options(packing)
     init = InitializerSeeds(seed)
     x_in, z_in = keras.Input(tuple(input_shape), name="x"), keras.Input((latent_dim,), name="z")
     joint = keras.layers.Concatenate(name=f"{name}_x_and_z")([flat_input(x_in, input_scale, name), z_in])
     dense = dense_layer(spectral_norm)
-    h = hidden_stack(joint, hidden_units, activation, init, name, dense=dense)
+    h = hidden_stack(joint, hidden_units, activation, init, name, dense=dense, dropout=dropout)
     if minibatch_std:
         h = MinibatchStdDev(name=f"{name}_minibatch_std")(h)
     logits = dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(h)

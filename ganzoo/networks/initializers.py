@@ -19,6 +19,10 @@ class InitializerSeeds:
         seed, self._next_seed = self._next_seed, self._next_seed + 1
         return seed
 
+    def next_seed(self):
+        """A fresh integer seed (for layers with randomness of their own, such as dropout), or None."""
+        return self._seed()
+
     def normal(self, stddev, mean=0.0):
         return keras.initializers.RandomNormal(mean=mean, stddev=stddev, seed=self._seed())
 

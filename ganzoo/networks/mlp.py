@@ -8,14 +8,17 @@ from ganzoo.networks.initializers import InitializerSeeds
 from ganzoo.networks.layers import MinibatchStdDev, Packing, dense_layer
 
 
-def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense):
-    """Dense layers (optionally batch-normalised before the activation), one per entry of `hidden_units`."""
+def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense, dropout=0.0):
+    """Dense layers (optionally batch-normalised before the activation, optionally followed by seeded
+    dropout), one per entry of `hidden_units`."""
     for index, units in enumerate(hidden_units):
         x = dense(units, use_bias=not batch_norm, kernel_initializer=init.glorot_uniform(),
                   name=f"{name}_dense_{index}")(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"{name}_bn_{index}")(x)
         x = keras.layers.Activation(activation, name=f"{name}_{activation}_{index}")(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout, seed=init.next_seed(), name=f"{name}_dropout_{index}")(x)
     return x
 
 
@@ -48,21 +51,22 @@ def build_mlp_generator(*, latent_dim, output_shape, hidden_units=(128, 128), ac
 
 
 def build_mlp_discriminator(*, input_shape, hidden_units=(128, 128), activation="leaky_relu",
-                            input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, seed=None,
-                            name="discriminator"):
+                            input_scale=1.0, spectral_norm=False, packing=1, minibatch_std=False, dropout=0.0,
+                            seed=None, name="discriminator"):
     """A sample of `input_shape` -> one logit through dense layers; inputs are divided by
     `input_scale` (the data's extent) first, for the reason given in `build_mlp_generator`.
 
     Options shared with every discriminator (see `networks.layers`): `spectral_norm` on every dense
     layer, `packing` m > 1 (one logit per m consecutive samples, PacGAN), `minibatch_std` (a
-    minibatch standard-deviation feature before the logit)."""
+    minibatch standard-deviation feature before the logit). `dropout` after each hidden layer (as
+    ALI's discriminator, Dumoulin et al. 2017)."""
     init = InitializerSeeds(seed)
     inputs = keras.Input(tuple(input_shape), name="x")
     x = flat_input(inputs, input_scale, name)
     if packing > 1:  # packing after scaling: the same numbers, since scaling is per element
         x = Packing(packing, name=f"{name}_packing")(x)
     dense = dense_layer(spectral_norm)
-    x = hidden_stack(x, hidden_units, activation, init, name, dense=dense)
+    x = hidden_stack(x, hidden_units, activation, init, name, dense=dense, dropout=dropout)
     if minibatch_std:
         x = MinibatchStdDev(name=f"{name}_minibatch_std")(x)
     logits = dense(1, kernel_initializer=init.glorot_uniform(), name=f"{name}_logit")(x)

@@ -106,6 +106,7 @@ def _encoder_seed(seed):
                       "output_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")},
     discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_ACTIVATIONS),
                           "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
+                          "dropout": Field(float, 0.0, minimum=0.0, maximum=0.9, help="after each hidden layer"),
                           **DISCRIMINATOR_OPTIONS},
     encoder_schema={**_MLP_SCHEMA, "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
 def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
