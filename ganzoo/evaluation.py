@@ -74,12 +74,17 @@ def _digits_rows(model, names, n, seed):
     for name in names:
         for suffix, result, note in (("", scores, "generated vs real train split"),
                                      ("_floor", floor, "real test split vs real train split")):
-            row = {"metric": name + suffix, "value": result[name], "n_fake": result["n_fake"],
-                   "n_real": result["n_real"], "feature_extractor": extractor, "note": note}
-            if name == "kid_digits":
-                row.update(std=result["kid_digits_std"], subset_size=result["kid_subset_size"])
-            rows.append(row)
+            rows.append(_digits_score_row(name, suffix, result, extractor, note))
     return rows
+
+
+def _digits_score_row(name, suffix, scores, extractor, note):
+    """One row of `digits_scores` output: metric `name + suffix`, with KID's std and subset size."""
+    row = {"metric": name + suffix, "value": scores[name], "n_fake": scores["n_fake"], "n_real": scores["n_real"],
+           "feature_extractor": extractor, "note": note}
+    if name == "kid_digits":
+        row.update(std=scores["kid_digits_std"], subset_size=scores["kid_subset_size"])
+    return row
 
 
 def _class_accuracy_rows(model, n, seed):
@@ -156,12 +161,7 @@ def _distance_rows(classifier, outputs, targets, names, mode, seed=0):
     for label, images, note in (("", outputs, f"outputs vs real train split; {mode} mode"),
                                 ("_targets", targets, "held-out targets vs real train split")):
         scores = digits_scores(train, images, classifier, seed=seed)
-        for name in names:
-            row = {"metric": name + label, "value": scores[name], "n_fake": scores["n_fake"],
-                   "n_real": scores["n_real"], "feature_extractor": classifier.name, "note": note}
-            if name == "kid_digits":
-                row.update(std=scores["kid_digits_std"], subset_size=scores["kid_subset_size"])
-            rows.append(row)
+        rows += [_digits_score_row(name, label, scores, classifier.name, note) for name in names]
     return rows
 
 
