@@ -1,10 +1,12 @@
 """Does BiGAN's encoder learn features? The BiGAN paper's Table 1 protocol on the bundled digits.
 
 Trains `bigan-digits` from its zoo config and an autoencoder made of the same encoder and generator
-architectures (fresh weights, same seeds), with the same epochs, batch size and optimiser, on a
-mean-squared reconstruction loss. Then reports, on the held-out test split with the training split
-as the reference set:
-- 1-nearest-neighbour accuracy in raw pixels, in the autoencoder's latent and in BiGAN's E(x);
+architectures (fresh weights, same seeds), with the same epochs, batch size and optimiser (learning-rate
+schedule included), on a mean-squared reconstruction loss. Then reports, on the held-out test split
+with the training split as the reference set:
+- 1-nearest-neighbour accuracy in raw pixels, in the encoder at its initial weights (untrained: what
+  a random projection through the same network gives, the bar that shows whether training taught E
+  anything), in the autoencoder's latent and in BiGAN's E(x);
 - the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?);
 - the error of E(G(z)) against z at the first and the last epoch (does E learn to invert G?).
 
@@ -43,14 +45,17 @@ def train_autoencoder(config, sample_shape):
         model_config=config["model"], sample_shape=sample_shape, seed=seed, layout="joint")
     inputs = keras.Input(sample_shape)
     autoencoder = keras.Model(inputs, built["generator"](built["encoder"](inputs)))
-    autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"]), loss="mse")
     data = config["data"]
     images, _ = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
+    updates = config["training"]["epochs"] * -(-len(images) // data["batch_size"])  # for a learning-rate decay
+    autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"], updates), loss="mse")
+    untrained_encoder = keras.models.clone_model(built["encoder"])  # the same initial weights, kept untrained
+    untrained_encoder.set_weights(built["encoder"].get_weights())
     keras.utils.set_random_seed(seed)
     start = time.process_time()
     autoencoder.fit(images, images, batch_size=data["batch_size"], epochs=config["training"]["epochs"], verbose=0,
                     shuffle=True)
-    return built["encoder"], built["generator"], time.process_time() - start
+    return built["encoder"], built["generator"], untrained_encoder, time.process_time() - start
 
 
 def main():
@@ -67,7 +72,7 @@ def main():
     test_x, test_y = ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"])
 
     bigan, history, bigan_cpu = train_bigan(config)
-    encoder, generator, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
+    encoder, generator, untrained_encoder, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
     classifier = DigitsClassifier()
 
     def encode(network, x):
@@ -77,6 +82,7 @@ def main():
                "epochs": config["training"]["epochs"], "bigan_cpu_seconds": bigan_cpu,
                "autoencoder_cpu_seconds": autoencoder_cpu}
     for name, features in (("pixels", (train_x, test_x)),
+                           ("untrained_encoder", (encode(untrained_encoder, train_x), encode(untrained_encoder, test_x))),
                            ("autoencoder", (encode(encoder, train_x), encode(encoder, test_x))),
                            ("bigan", (bigan.encode(train_x), bigan.encode(test_x)))):
         results[f"knn_accuracy_{name}"] = nearest_neighbour_accuracy(features[0], train_y, features[1], test_y)[0]

@@ -17,11 +17,12 @@ def _check_joint_options(packing):
 
 
 def build_mlp_encoder(*, input_shape, latent_dim, hidden_units=(128, 128), activation="relu", input_scale=1.0,
-                      seed=None, name="encoder"):
-    """x -> z through dense layers with a linear output (the prior's support is left to training)."""
+                      batch_norm=False, seed=None, name="encoder"):
+    """x -> z through dense layers (optionally batch-normalised, as the BiGAN paper's networks) with a
+    linear output (the prior's support is left to training)."""
     init = InitializerSeeds(seed)
     inputs = keras.Input(tuple(input_shape), name="x")
-    x = hidden_stack(flat_input(inputs, input_scale, name), hidden_units, activation, init, name)
+    x = hidden_stack(flat_input(inputs, input_scale, name), hidden_units, activation, init, name, batch_norm)
     z = keras.layers.Dense(latent_dim, kernel_initializer=init.glorot_uniform(), name=f"{name}_z")(x)
     return keras.Model(inputs, z, name=name)
 

@@ -108,7 +108,8 @@ def _encoder_seed(seed):
                           "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
                           "dropout": Field(float, 0.0, minimum=0.0, maximum=0.9, help="after each hidden layer"),
                           **DISCRIMINATOR_OPTIONS},
-    encoder_schema={**_MLP_SCHEMA, "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
+    encoder_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
+                    "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
 def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
     if num_classes is not None:
         raise ValueError("the mlp architecture has no class-conditional form; use architecture: dcgan")

@@ -1,5 +1,6 @@
-"""MLP discriminators' dropout option (ALI's joint discriminator uses 0.2): active only in training
-calls, seeded by the network's seed, accepted by the plain and the joint builders and the config."""
+"""MLP options: the discriminators' dropout (ALI's joint discriminator uses 0.2), active only in
+training calls, seeded by the network's seed, accepted by the plain and the joint builders and the
+config; the encoder's batch norm (the BiGAN paper's networks), batch statistics in training only."""
 
 import keras
 import numpy as np
@@ -22,3 +23,17 @@ def test_dropout_acts_in_training_only_and_follows_the_seed():
     assert any(isinstance(layer, keras.layers.Dropout) for layer in joint.layers)
     model = ganzoo.build("bigan-ring", compile=False, **{"model.discriminator.dropout": 0.2})
     assert any(isinstance(layer, keras.layers.Dropout) for layer in model.discriminator.layers)
+
+
+def test_encoder_batch_norm_uses_batch_statistics_in_training_only():
+    x = np.random.default_rng(0).normal(loc=3.0, size=(32, 4)).astype(np.float32)
+    encoder = networks.build_mlp_encoder(input_shape=(4,), latent_dim=2, hidden_units=(16, 16), batch_norm=True, seed=1)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in encoder.layers) == 2
+    # In training each example's code depends on the rest of the batch; in inference it does not.
+    alone, in_batch = encoder(x[:1], training=True), encoder(x, training=True)[:1]
+    assert np.abs(np.asarray(alone) - np.asarray(in_batch)).max() > 1e-3
+    np.testing.assert_allclose(encoder(x[:1], training=False), encoder(x, training=False)[:1], atol=1e-5)
+    plain = networks.build_mlp_encoder(input_shape=(4,), latent_dim=2, hidden_units=(16, 16), seed=1)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
+    model = ganzoo.build("bigan-ring", compile=False, **{"model.encoder.batch_norm": True})
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.encoder.layers)
