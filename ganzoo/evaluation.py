@@ -20,6 +20,10 @@ Metrics:
   (colorize: does the model colour, or wash out to grey?).
 - fd_digits, kid_digits of translation outputs that are digits (edges2digits): how digit-like the
   outputs are as a set, against the digits train split, beside the held-out targets' own values.
+- knn_accuracy, x_reconstruction_error, z_reconstruction_error, reconstruction_class_accuracy_digits
+  (BiGAN, see `inversion_rows`): 1-nearest-neighbour accuracy in E(x) space on held-out data beside raw
+  inputs' and an untrained encoder's; the error of G(E(x)) and of E(G(z)) beside the error of
+  always answering the mean; how often G(E(x)) keeps a held-out digit's class.
 Translation metrics run the generators in the chosen inference mode (`--mode`, see
 `ganzoo.trainers.INFERENCE_MODES`) and report the standard error over images.
 """
@@ -33,8 +37,10 @@ import yaml
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
 
+INVERSION_METRICS = ("knn_accuracy", "x_reconstruction_error", "z_reconstruction_error",
+                     "reconstruction_class_accuracy_digits")
 METRICS = ("fd_digits", "kid_digits", "cs_digits", "class_accuracy_digits", "fid", "kid", "modes", "l1", "psnr",
-           "cycle_error", "colourfulness")
+           "cycle_error", "colourfulness") + INVERSION_METRICS
 TRANSLATION_METRICS = ("l1", "psnr", "cycle_error", "class_accuracy_digits", "fd_digits", "kid_digits",
                        "colourfulness")
 
@@ -264,6 +270,70 @@ def translation_training_metrics(data_config, n=64):
     return metrics
 
 
+def held_out_labelled(data_name, sample_shape, n, seed):
+    """(reference, reference labels, query, query labels) for a model of samples `sample_shape`: the
+    digits train and test splits, or for a 2D mixture n points each (labels: the mode), seeds apart."""
+    if data_name in ganzoo.data.MIXTURES and tuple(sample_shape) == (2,):
+        mixture = ganzoo.data.MIXTURES[data_name]
+        return (*mixture.sample(n, seed=seed + 1), *mixture.sample(n, seed=seed))
+    if data_name == "digits" and len(sample_shape) == 3:
+        return (*ganzoo.data.load_arrays("digits", split="train", image_size=sample_shape[0]),
+                *ganzoo.data.load_arrays("digits", split="test", image_size=sample_shape[0]))
+    raise DataError(f"BiGAN metrics need held-out digits or a 2D mixture {sorted(ganzoo.data.MIXTURES)}. "
+                    f"Received: data {data_name!r} for samples of shape {tuple(sample_shape)}")
+
+
+def inversion_rows(model, names, data_name, n, seed):
+    """Rows of the BiGAN metrics `names` (Donahue et al. 2017: do E and G invert each other, and is E(x)
+    a representation?), each beside the baseline that gives it meaning."""
+    from ganzoo.metrics import nearest_neighbour_accuracy
+    from ganzoo.metrics.representation import untrained_copy
+
+    if not hasattr(model, "encode"):
+        raise DataError(f"{list(INVERSION_METRICS)} need a model with an encoder (BiGAN). Received: a "
+                        f"{type(model).__name__}")
+    reference, reference_labels, query, query_labels = held_out_labelled(data_name, model.sample_shape, n, seed)
+    rows = []
+    if "knn_accuracy" in names:
+        untrained = untrained_copy(model.encoder)
+        for metric, features, note in (
+                ("knn_accuracy", model.encode, "E(x) of held-out data, training data as reference"),
+                ("knn_accuracy_inputs", lambda x: x, "raw inputs, the same sets"),
+                ("knn_accuracy_untrained_encoder", lambda x: untrained.predict(x, verbose=0, batch_size=256),
+                 "E's architecture at fresh initial weights: what training must beat")):
+            accuracy, n_query, n_reference = nearest_neighbour_accuracy(features(reference), reference_labels,
+                                                                        features(query), query_labels)
+            rows.append({"metric": metric, "value": accuracy, "n_real": n_query,
+                         "n_reference": n_reference, "note": note})
+    if "x_reconstruction_error" in names:
+        rows += [{"metric": "x_reconstruction_error", "value": float(np.mean((model.reconstruct(query) - query) ** 2)),
+                  "n_real": len(query), "note": "mean squared error of G(E(x)) on held-out data"},
+                 {"metric": "x_reconstruction_error_baseline", "value": float(np.mean((query - query.mean(0)) ** 2)),
+                  "n_real": len(query), "note": "always answering the held-out mean"}]
+    if "z_reconstruction_error" in names:
+        z = np.asarray(model.sample_latents(n, seed=seed))
+        recovered = model.encode(model.generator.predict(z, verbose=0, batch_size=256))
+        rows += [{"metric": "z_reconstruction_error", "value": float(np.mean((recovered - z) ** 2)), "n_fake": n,
+                  "note": "mean squared error of E(G(z)), z from the prior"},
+                 {"metric": "z_reconstruction_error_baseline", "value": float(np.mean((z - z.mean(0)) ** 2)),
+                  "n_fake": n, "note": "always answering the prior's mean (its variance)"}]
+    if "reconstruction_class_accuracy_digits" in names:
+        from ganzoo.metrics.digits import DigitsClassifier, class_accuracy
+
+        if data_name != "digits":
+            raise DataError(f"reconstruction_class_accuracy_digits needs a model of the digits. Received: data "
+                            f"{data_name!r}")
+        classifier = DigitsClassifier()
+        kept = class_accuracy(classifier, model.reconstruct(query), query_labels)
+        ceiling = class_accuracy(classifier, query, query_labels)
+        rows += [{"metric": "reconstruction_class_accuracy_digits", "value": kept["accuracy"], "n_real": kept["n"],
+                  "feature_extractor": classifier.name, "note": "classifier gives G(E(x)) the class of x (chance 0.1)"},
+                 {"metric": "reconstruction_class_accuracy_digits_ceiling", "value": ceiling["accuracy"],
+                  "n_real": ceiling["n"], "feature_extractor": classifier.name,
+                  "note": "classifier on the held-out digits themselves"}]
+    return rows
+
+
 def training_metrics(data_name, sample_shape, n=500, seed=0):
     """A `model -> {metric: value}` function suited to the data, for periodic logging; None if none is."""
     if data_name in ganzoo.data.MIXTURES:
@@ -315,6 +385,9 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
         raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
     n = 2000 if n is None else n
     rows = []
+    inversion_metrics = [m for m in metrics if m in INVERSION_METRICS]
+    if inversion_metrics:
+        rows += inversion_rows(model, inversion_metrics, run_data_name(source, data), n, seed)
     digits_metrics = [m for m in metrics if m in ("fd_digits", "kid_digits", "cs_digits")]
     if digits_metrics:
         rows += _digits_rows(model, digits_metrics, n, seed)
@@ -343,11 +416,12 @@ def _finish_rows(rows, source, seed, out):
 
 
 def format_table(rows):
-    lines = [f"{'metric':<24} {'value':>12} {'+- std':>9} {'N fake':>7} {'N real':>7}  note"]
+    width = max([24] + [len(row["metric"]) for row in rows])
+    lines = [f"{'metric':<{width}} {'value':>12} {'+- std':>9} {'N fake':>7} {'N real':>7}  note"]
     for row in rows:
         value = row["value"]
         shown = f"{value:.4f}" if isinstance(value, float) and np.isfinite(value) else str(value)
         std = f"{row['std']:.4f}" if "std" in row else ""
-        lines.append(f"{row['metric']:<24} {shown:>12} {std:>9} {row.get('n_fake', ''):>7} "
+        lines.append(f"{row['metric']:<{width}} {shown:>12} {std:>9} {row.get('n_fake', ''):>7} "
                      f"{row.get('n_real', '') or '':>7}  {row.get('note', '')}")
     return "\n".join(lines)

@@ -48,6 +48,28 @@ def scatter_plot(samples, reference=None, size=256, bounds=None):
     return picture
 
 
+def reconstruction_plot(points, reconstructions, size=256, bounds=None, steps=24):
+    """A uint8 RGB picture of how a BiGAN inverts 2D data: each point x (grey) joined by a line (blue)
+    to its reconstruction G(E(x)) (red). Short lines mean E and G invert each other."""
+    points, reconstructions = np.asarray(points, np.float32), np.asarray(reconstructions, np.float32)
+    if points.shape != reconstructions.shape or points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"Expected two arrays of 2D points of one shape (n, 2). Received: {points.shape} and "
+                         f"{reconstructions.shape}")
+    weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
+    segments = ((1 - weights) * points[:, None] + weights * reconstructions[:, None]).reshape(-1, 2)
+    if bounds is None:
+        everything = np.concatenate([points, reconstructions])
+        low, high = everything.min(axis=0), everything.max(axis=0)
+        margin = 0.05 * np.maximum(high - low, 1e-6)
+        bounds = (float((low - margin).min()), float((high + margin).max()))
+    picture = scatter_plot(segments, size=size, bounds=bounds)
+    picture[np.all(picture == (200, 30, 30), axis=-1)] = (120, 160, 230)  # segments drawn blue
+    for layer, colour in ((points, (120, 120, 120)), (reconstructions, (200, 30, 30))):
+        mask = np.all(scatter_plot(layer, size=size, bounds=bounds) == (200, 30, 30), axis=-1)
+        picture[mask] = colour
+    return picture
+
+
 def samples_picture(samples, reference=None):
     """The natural picture of generated samples: a grid for images, a scatter plot for 2D points."""
     samples = np.asarray(samples)

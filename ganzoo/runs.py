@@ -10,6 +10,8 @@ Run folder layout:
     samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points);
                        for translation models, held-out examples: input | output | target rows (pix2pix)
                        or a | G(a) | F(G(a)) | b | F(b) | G(F(b)) rows (CycleGAN)
+    reconstructions.png   BiGAN only: held-out x | G(E(x)) rows (images), or lines from each 2D
+                       point x to G(E(x)) (see `reconstruction_picture`)
 
 Everything a user can get wrong (config, data, entry name, folder) is checked before the folder is
 created, so a failed start leaves nothing behind. A rerun into the same folder with the same config
@@ -34,6 +36,7 @@ from ganzoo.zoo import registry
 from ganzoo.zoo.config import dump_config
 
 CONFIG_FILE, MODEL_FILE, SAMPLES_FILE = "config.yaml", "model.keras", "samples.png"
+RECONSTRUCTIONS_FILE = "reconstructions.png"
 SAMPLE_SEED = 0
 
 
@@ -154,6 +157,8 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
         images.write_png(run_dir / SAMPLES_FILE, translation_picture(model, examples))
     else:
         write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
+    if hasattr(model, "encode"):
+        images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstruction_picture(model, data_config["name"]))
     _write_atomically(run_dir / MODEL_FILE, model.save)
     return run_dir
 
@@ -181,6 +186,17 @@ def translation_picture(model, examples, mode="deterministic"):
         columns = [a, a_to_b, model.translate(a_to_b, direction="b_to_a", mode=mode),
                    b, b_to_a, model.translate(b_to_a, direction="a_to_b", mode=mode)]
     return images.translation_grid(columns)
+
+
+def reconstruction_picture(model, data_name, n=16, seed=SAMPLE_SEED):
+    """A BiGAN's inversion on held-out data: rows x | G(E(x)) for images, lines from x to G(E(x)) for
+    2D points (500 of them)."""
+    from ganzoo.evaluation import held_out_labelled
+
+    query = held_out_labelled(data_name, model.sample_shape, 500, seed)[2]
+    if len(model.sample_shape) == 1:
+        return images.reconstruction_plot(query, model.reconstruct(query))
+    return images.translation_grid([query[:n], model.reconstruct(query[:n])])
 
 
 def _reference_points(data_config, n=2500):

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo.metrics import nearest_neighbour_accuracy  # noqa: E402
+from ganzoo.metrics.representation import untrained_copy  # noqa: E402
 from ganzoo.metrics.digits import DigitsClassifier, class_accuracy  # noqa: E402
 from ganzoo.zoo.model_types import ARCHITECTURES  # noqa: E402
 from ganzoo.zoo.registry import build_optimizer, training_dataset  # noqa: E402
@@ -49,8 +50,7 @@ def train_autoencoder(config, sample_shape):
     images, _ = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
     updates = config["training"]["epochs"] * -(-len(images) // data["batch_size"])  # for a learning-rate decay
     autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"], updates), loss="mse")
-    untrained_encoder = keras.models.clone_model(built["encoder"])  # the same initial weights, kept untrained
-    untrained_encoder.set_weights(built["encoder"].get_weights())
+    untrained_encoder = untrained_copy(built["encoder"])  # the same seeded initial weights, kept untrained
     keras.utils.set_random_seed(seed)
     start = time.process_time()
     autoencoder.fit(images, images, batch_size=data["batch_size"], epochs=config["training"]["epochs"], verbose=0,

@@ -1,6 +1,6 @@
 """How good a learned representation is for classification: the 1-nearest-neighbour protocol of the
 BiGAN paper (Donahue et al. 2017, Table 1): each held-out example takes the label of its nearest
-training example in feature space (Euclidean)."""
+training example in feature space (Euclidean); and the untrained network that learned features must beat."""
 
 import numpy as np
 
@@ -25,3 +25,13 @@ def nearest_neighbour_accuracy(reference, reference_labels, query, query_labels,
         predicted.append(reference_labels[np.argmin(squared_norms[None, :] - 2 * block @ reference.T, axis=1)])
     predicted = np.concatenate(predicted)
     return float(np.mean(predicted == query_labels)), len(query), len(reference)
+
+
+def untrained_copy(network):
+    """`network`'s architecture at fresh initial weights (its initialisers run again; ganzoo's builders
+    seed them, so this is the network as it started training): the baseline a learned representation
+    must beat, since a random projection through the same layers keeps much of the inputs'
+    neighbourhood structure."""
+    import keras
+
+    return keras.models.clone_model(network)
