@@ -325,9 +325,15 @@ def inversion_rows(model, names, data_name, n, seed):
                             f"{data_name!r}")
         classifier = DigitsClassifier()
         kept = class_accuracy(classifier, model.reconstruct(query), query_labels)
+        untrained = untrained_copy(model.encoder).predict(query, verbose=0, batch_size=256)
+        kept_untrained = class_accuracy(classifier, model.generator.predict(untrained, verbose=0, batch_size=256),
+                                        query_labels)
         ceiling = class_accuracy(classifier, query, query_labels)
         rows += [{"metric": "reconstruction_class_accuracy_digits", "value": kept["accuracy"], "n_real": kept["n"],
                   "feature_extractor": classifier.name, "note": "classifier gives G(E(x)) the class of x (chance 0.1)"},
+                 {"metric": "reconstruction_class_accuracy_digits_untrained_encoder", "value": kept_untrained["accuracy"],
+                  "n_real": kept_untrained["n"], "feature_extractor": classifier.name,
+                  "note": "the same through E's initial weights: what training E adds"},
                  {"metric": "reconstruction_class_accuracy_digits_ceiling", "value": ceiling["accuracy"],
                   "n_real": ceiling["n"], "feature_extractor": classifier.name,
                   "note": "classifier on the held-out digits themselves"}]

@@ -96,6 +96,7 @@ def test_bigan_digits_reconstructions_keep_or_lose_the_class_as_measured(tmp_pat
     rows = {row["metric"]: row for row in json.loads(report.read_text())}
     assert rows["reconstruction_class_accuracy_digits"]["n_real"] == 359
     assert rows["reconstruction_class_accuracy_digits_ceiling"]["value"] > 0.95
+    assert rows["reconstruction_class_accuracy_digits_untrained_encoder"]["n_real"] == 359
     assert rows["knn_accuracy_inputs"]["value"] > 0.95 and rows["knn_accuracy"]["n_reference"] == 1438
     assert main(["evaluate", str(run), "--metrics", "modes"]) == 2
 

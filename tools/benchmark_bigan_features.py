@@ -7,7 +7,8 @@ with the training split as the reference set:
 - 1-nearest-neighbour accuracy in raw pixels, in the encoder at its initial weights (untrained: what
   a random projection through the same network gives, the bar that shows whether training taught E
   anything), in the autoencoder's latent and in BiGAN's E(x);
-- the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?);
+- the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?), beside
+  G after the untrained encoder (what E's training adds) and the autoencoder's;
 - the error of E(G(z)) against z at the first and the last epoch (does E learn to invert G?).
 
     python tools/benchmark_bigan_features.py --seed 0 [--json out.json]
@@ -88,6 +89,8 @@ def main():
         results[f"knn_accuracy_{name}"] = nearest_neighbour_accuracy(features[0], train_y, features[1], test_y)[0]
     results["reconstruction_class_accuracy_bigan"] = class_accuracy(classifier, bigan.reconstruct(test_x),
                                                                     test_y)["accuracy"]
+    results["reconstruction_class_accuracy_untrained_encoder"] = class_accuracy(  # G after E's initial weights
+        classifier, encode(bigan.generator, encode(untrained_encoder, test_x)), test_y)["accuracy"]
     autoencoded = encode(generator, encode(encoder, test_x))
     results["reconstruction_class_accuracy_autoencoder"] = class_accuracy(classifier, autoencoded, test_y)["accuracy"]
     results["reconstruction_mse_bigan"] = float(np.mean((bigan.reconstruct(test_x) - test_x) ** 2))
