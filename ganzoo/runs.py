@@ -10,8 +10,8 @@ Run folder layout:
     samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points);
                        for translation models, held-out examples: input | output | target rows (pix2pix)
                        or a | G(a) | F(G(a)) | b | F(b) | G(F(b)) rows (CycleGAN)
-    reconstructions.png   BiGAN only: held-out x | G(E(x)) rows (images), or lines from each 2D
-                       point x to G(E(x)) (see `reconstruction_picture`)
+    reconstructions.png   BiGAN on digits or a 2D mixture: held-out x | G(E(x)) rows (images), or
+                       lines from each 2D point x to G(E(x)) (see `reconstruction_picture`)
 
 Everything a user can get wrong (config, data, entry name, folder) is checked before the folder is
 created, so a failed start leaves nothing behind. A rerun into the same folder with the same config
@@ -131,6 +131,7 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
     dataset = registry.training_dataset(config, model)
     translating = isinstance(model, ImageTranslator)
     examples = held_out_examples(data_config) if translating else None
+    reconstruction_inputs = held_out_inputs(model, data_config["name"]) if hasattr(model, "encode") else None
     run_dir = Path(out or Path("runs") / Path(entry).stem)
     resuming = _prepare_run_dir(run_dir, config, overwrite)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -157,8 +158,8 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
         images.write_png(run_dir / SAMPLES_FILE, translation_picture(model, examples))
     else:
         write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
-    if hasattr(model, "encode"):
-        images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstruction_picture(model, data_config["name"]))
+    if reconstruction_inputs is not None:
+        images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstruction_picture(model, reconstruction_inputs))
     _write_atomically(run_dir / MODEL_FILE, model.save)
     return run_dir
 
@@ -188,15 +189,24 @@ def translation_picture(model, examples, mode="deterministic"):
     return images.translation_grid(columns)
 
 
-def reconstruction_picture(model, data_name, n=16, seed=SAMPLE_SEED):
-    """A BiGAN's inversion on held-out data: rows x | G(E(x)) for images, lines from x to G(E(x)) for
-    2D points (500 of them)."""
+def held_out_inputs(model, data_name, n=500, seed=SAMPLE_SEED):
+    """Held-out inputs for a BiGAN's reconstruction picture (digits test split, or n fresh 2D points);
+    None for data without a held-out set (the run then has no reconstructions.png). Loaded before
+    training, so nothing can fail after it."""
     from ganzoo.evaluation import held_out_labelled
 
-    query = held_out_labelled(data_name, model.sample_shape, 500, seed)[2]
+    try:
+        return held_out_labelled(data_name, model.sample_shape, n, seed)[2]
+    except DataError:
+        return None
+
+
+def reconstruction_picture(model, inputs, n=16):
+    """A BiGAN's inversion: rows x | G(E(x)) for the first `n` images, or lines from each 2D point x to
+    G(E(x))."""
     if len(model.sample_shape) == 1:
-        return images.reconstruction_plot(query, model.reconstruct(query))
-    return images.translation_grid([query[:n], model.reconstruct(query[:n])])
+        return images.reconstruction_plot(inputs, model.reconstruct(inputs))
+    return images.translation_grid([inputs[:n], model.reconstruct(inputs[:n])])
 
 
 def _reference_points(data_config, n=2500):

@@ -108,3 +108,13 @@ def test_models_without_an_encoder_are_refused(tmp_path, capsys):
                  "--set", "data.num_samples=512", "--batch-size", "32", "--quiet", "--no-tensorboard"]) == 0
     assert main(["evaluate", str(run), "--metrics", "knn_accuracy"]) == 2
     assert "need a model with an encoder (BiGAN)" in capsys.readouterr().err
+
+
+def test_bigan_on_data_without_a_held_out_set_trains_and_skips_the_picture(tmp_path, capsys):
+    images = np.random.default_rng(0).uniform(0, 255, size=(64, 8, 8, 1)).astype(np.uint8)
+    np.savez(tmp_path / "mine.npz", images=images)
+    run = tmp_path / "run"
+    assert main(["train", "bigan-digits", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(run),
+                 "--set", f"data.name={tmp_path / 'mine.npz'}", "--set", "data.image_size=8",
+                 "--set", "model.latent_dim=4", *TINY_BIGAN]) == 0
+    assert (run / "model.keras").is_file() and not (run / "reconstructions.png").exists()
