@@ -43,3 +43,43 @@ def test_bigan_feature_benchmark_reports_the_papers_protocol(tmp_path):
             "reconstruction_class_accuracy_bigan", "reconstruction_class_accuracy_untrained_encoder",
             "z_reconstruction_error_by_epoch"} <= set(results)
     assert 0.5 < results["knn_accuracy_pixels"] <= 1
+
+
+def test_bigan_feature_benchmark_runs_on_a_tensorflow_datasets_split(tmp_path):
+    """Users with a network run the protocol on tfds MNIST; here a stand-in prepared offline, read by
+    the tool (another process) from TFDS_DATA_DIR with its train and test splits."""
+    import os
+
+    import numpy as np
+    import tensorflow_datasets as tfds
+
+    class TinyDigitsStandIn(tfds.core.GeneratorBasedBuilder):
+        """Ten 8x8 images per split, two classes (dark and bright), prepared without any network."""
+
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict({
+                "image": tfds.features.Image(shape=(8, 8, 1)), "label": tfds.features.ClassLabel(num_classes=2)}))
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples(0), "test": self._generate_examples(100)}
+
+        def _generate_examples(self, offset):
+            for index in range(10):
+                yield offset + index, {"image": np.full((8, 8, 1), 40 + 150 * (index % 2) + index, np.uint8),
+                                       "label": index % 2}
+
+    TinyDigitsStandIn(data_dir=str(tmp_path / "tfds")).download_and_prepare()
+    report = tmp_path / "report.json"
+    os.environ["TFDS_DATA_DIR"] = str(tmp_path / "tfds")
+    try:
+        _run([str(ROOT / "tools" / "benchmark_bigan_features.py"), "--json", str(report),
+              "--set", "data.name=tiny_digits_stand_in", "--set", "data.batch_size=4", "--set", "training.epochs=1",
+              "--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
+              "--set", "model.encoder.hidden_units=[8]", "--set", "model.latent_dim=4"], tmp_path)
+    finally:
+        del os.environ["TFDS_DATA_DIR"]
+    results = json.loads(report.read_text())
+    assert results["n_test"] == 10 and results["n_reference"] == 10
+    assert results["knn_accuracy_pixels"] == 1.0  # dark and bright are far apart in pixels

@@ -21,8 +21,8 @@ BUILTIN = ("digits", "ring", "grid", *OFFLINE_PAIRS)
 
 
 def load_arrays(name, *, split="train", image_size=None, **options):
-    """(features, labels) numpy arrays of an in-memory source (built-in set, .npz file or folder).
-    Translation data are pairs: see `load_pairs`."""
+    """(features, labels) numpy arrays of a source (built-in set, .npz file, folder, or a whole
+    tensorflow-datasets split read into memory). Translation data are pairs: see `load_pairs`."""
     if pair_kind(name):
         raise DataError(f"{name} is translation data (image pairs): use ganzoo.data.load_pairs. Received: {name!r}")
     if name == "digits":
@@ -35,8 +35,7 @@ def load_arrays(name, *, split="train", image_size=None, **options):
         return sources.image_folder(name, image_size=image_size, **options)
     if os.sep in name or name.startswith("."):
         raise DataError(f"No such data file or folder. Received: {name!r}")
-    raise DataError(f"Unknown in-memory dataset. Expected one of {BUILTIN}, an .npz file or a folder. "
-                    f"Received: {name!r}")
+    return sources.tfds_arrays(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
 
 
 def _is_tfds_name(name):

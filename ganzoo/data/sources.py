@@ -136,3 +136,16 @@ def tfds_dataset(name, *, split="train", image_size=None, data_dir=None, downloa
         return tf.clip_by_value(image, -1.0, 1.0), tf.cast(label, tf.int32)
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def tfds_arrays(name, *, split="train", image_size=None, **options):
+    """A whole tensorflow-datasets split in memory: (images float32 in [-1, 1], int32 labels) numpy
+    arrays, for protocols that need every example at once (1-NN against a training split)."""
+    images, labels = [], []
+    for batch_images, batch_labels in tfds_dataset(name, split=split, image_size=image_size,
+                                                   **options).batch(1024).as_numpy_iterator():
+        images.append(batch_images)
+        labels.append(batch_labels)
+    if not images:
+        raise DataError(f"tfds {name!r} split {split!r} is empty")
+    return np.concatenate(images), np.concatenate(labels)

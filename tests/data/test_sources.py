@@ -132,4 +132,12 @@ def test_tensorflow_datasets_path_on_a_dataset_built_locally(tmp_path):
     np.testing.assert_array_equal(labels, index % 2)
     with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
         load("tfds:no_such_set_xyz", batch_size=3, data_dir=str(tmp_path), download=False)
+    # The whole split in memory (the BiGAN feature benchmark's reference and query sets): the same examples.
+    array_images, array_labels = ganzoo.data.load_arrays("tiny_shapes", data_dir=str(tmp_path), image_size=4)
+    assert array_images.shape == (6, 4, 4, 1) and array_images.dtype == np.float32
+    order = np.round((array_images[:, 0, 0, 0] + 1.0) * 127.5 / 51).astype(int)
+    assert sorted(order) == list(range(6))
+    np.testing.assert_array_equal(array_labels, order % 2)
+    with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
+        ganzoo.data.load_arrays("no_such_set_xyz", data_dir=str(tmp_path), download=False)
     assert ganzoo.data.BUILTIN == ("digits", "ring", "grid", "colorize", "edges2digits", "digits-negative")
