@@ -126,8 +126,8 @@ def _inception_rows(model, names, n, seed, data_name):
     if len(model.sample_shape) != 3:
         raise DataError(f"fid/kid need images. Received: samples of shape {model.sample_shape}")
     extractor = InceptionFeatures(allow_download=os.environ.get("GANZOO_OFFLINE") != "1")
-    real, _ = ganzoo.data.load_arrays(data_name, split="train", image_size=model.sample_shape[0])
-    real_features, fake_features = extractor.features(real[:n]), extractor.features(model.generate(n, seed=seed))
+    real, _ = ganzoo.data.load_arrays(data_name, split="train", image_size=model.sample_shape[0], limit=n)
+    real_features, fake_features = extractor.features(real), extractor.features(model.generate(n, seed=seed))
     rows = []
     if "fid" in names:
         value, n_real, n_fake = frechet_distance(real_features, fake_features)

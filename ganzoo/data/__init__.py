@@ -20,11 +20,22 @@ from ganzoo.errors import DataError
 BUILTIN = ("digits", "ring", "grid", *OFFLINE_PAIRS)
 
 
-def load_arrays(name, *, split="train", image_size=None, **options):
-    """(features, labels) numpy arrays of a source (built-in set, .npz file, folder, or a whole
-    tensorflow-datasets split read into memory). Translation data are pairs: see `load_pairs`."""
+def load_arrays(name, *, split="train", image_size=None, limit=None, **options):
+    """(features, labels) numpy arrays of a source (built-in set, .npz file, folder, or a
+    tensorflow-datasets split read into memory); at most `limit` examples (a tfds split is then read
+    no further). Translation data are pairs: see `load_pairs`."""
     if pair_kind(name):
         raise DataError(f"{name} is translation data (image pairs): use ganzoo.data.load_pairs. Received: {name!r}")
+    if _is_tfds_name(name):
+        return sources.tfds_arrays(name.removeprefix("tfds:"), split=split, image_size=image_size, limit=limit,
+                                   **options)
+    features, labels = _in_memory_arrays(name, split=split, image_size=image_size, **options)
+    if limit is not None:
+        features, labels = features[:limit], None if labels is None else labels[:limit]
+    return features, labels
+
+
+def _in_memory_arrays(name, *, split, image_size, **options):
     if name == "digits":
         return sources.digits(split=split, image_size=image_size, **options)
     if name in MIXTURES:
@@ -33,9 +44,7 @@ def load_arrays(name, *, split="train", image_size=None, **options):
         return sources.npz_file(name, image_size=image_size, **options)
     if os.path.isdir(name):
         return sources.image_folder(name, image_size=image_size, **options)
-    if os.sep in name or name.startswith("."):
-        raise DataError(f"No such data file or folder. Received: {name!r}")
-    return sources.tfds_arrays(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
+    raise DataError(f"No such data file or folder. Received: {name!r}")
 
 
 def _is_tfds_name(name):

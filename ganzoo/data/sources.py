@@ -138,12 +138,15 @@ def tfds_dataset(name, *, split="train", image_size=None, data_dir=None, downloa
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def tfds_arrays(name, *, split="train", image_size=None, **options):
-    """A whole tensorflow-datasets split in memory: (images float32 in [-1, 1], int32 labels) numpy
-    arrays, for protocols that need every example at once (1-NN against a training split)."""
+def tfds_arrays(name, *, split="train", image_size=None, limit=None, **options):
+    """A tensorflow-datasets split in memory (its first `limit` examples, or all): (images float32 in
+    [-1, 1], int32 labels) numpy arrays, for protocols that need every example at once (1-NN against
+    a training split)."""
+    dataset = tfds_dataset(name, split=split, image_size=image_size, **options)
+    if limit is not None:
+        dataset = dataset.take(limit)
     images, labels = [], []
-    for batch_images, batch_labels in tfds_dataset(name, split=split, image_size=image_size,
-                                                   **options).batch(1024).as_numpy_iterator():
+    for batch_images, batch_labels in dataset.batch(1024).as_numpy_iterator():
         images.append(batch_images)
         labels.append(batch_labels)
     if not images:

@@ -138,6 +138,9 @@ def test_tensorflow_datasets_path_on_a_dataset_built_locally(tmp_path):
     order = np.round((array_images[:, 0, 0, 0] + 1.0) * 127.5 / 51).astype(int)
     assert sorted(order) == list(range(6))
     np.testing.assert_array_equal(array_labels, order % 2)
+    assert ganzoo.data.load_arrays("tiny_shapes", data_dir=str(tmp_path), limit=4)[0].shape == (4, 8, 8, 1)
+    digits, digit_labels = ganzoo.data.load_arrays("digits", limit=5)
+    assert digits.shape == (5, 8, 8, 1) and len(digit_labels) == 5
     with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
         ganzoo.data.load_arrays("no_such_set_xyz", data_dir=str(tmp_path), download=False)
     assert ganzoo.data.BUILTIN == ("digits", "ring", "grid", "colorize", "edges2digits", "digits-negative")
