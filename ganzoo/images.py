@@ -26,25 +26,31 @@ def image_grid(images, columns=None, padding=1):
     return grid
 
 
+def _plot_bounds(*point_sets):
+    """One (low, high) range for both axes covering every point, with a 5% margin."""
+    everything = np.concatenate([np.asarray(points, np.float32) for points in point_sets])
+    low, high = everything.min(axis=0), everything.max(axis=0)
+    margin = 0.05 * np.maximum(high - low, 1e-6)
+    return float((low - margin).min()), float((high + margin).max())
+
+
+def _draw(picture, points, colour, bounds):
+    """Colours the pixels of `points` (2D, within `bounds`) in the square `picture`, in place."""
+    size = picture.shape[0]
+    scaled = (np.asarray(points, np.float32) - bounds[0]) / (bounds[1] - bounds[0]) * (size - 1)
+    inside = np.all((scaled >= 0) & (scaled <= size - 1), axis=1)
+    columns, rows = np.round(scaled[inside, 0]).astype(int), np.round(size - 1 - scaled[inside, 1]).astype(int)
+    picture[rows, columns] = colour
+
+
 def scatter_plot(samples, reference=None, size=256, bounds=None):
     """A uint8 RGB picture of 2D `samples` (red) over `reference` points (grey), `size` pixels square."""
     samples = np.asarray(samples, np.float32)
-    everything = samples if reference is None else np.concatenate([samples, reference])
-    if bounds is None:
-        low, high = everything.min(axis=0), everything.max(axis=0)
-        margin = 0.05 * np.maximum(high - low, 1e-6)
-        bounds = (float((low - margin).min()), float((high + margin).max()))
+    bounds = bounds or _plot_bounds(samples, *([] if reference is None else [reference]))
     picture = np.full((size, size, 3), 255, np.uint8)
-
-    def draw(points, colour):
-        scaled = (points - bounds[0]) / (bounds[1] - bounds[0]) * (size - 1)
-        inside = np.all((scaled >= 0) & (scaled <= size - 1), axis=1)
-        columns, rows = np.round(scaled[inside, 0]).astype(int), np.round(size - 1 - scaled[inside, 1]).astype(int)
-        picture[rows, columns] = colour
-
     if reference is not None:
-        draw(np.asarray(reference, np.float32), (170, 170, 170))
-    draw(samples, (200, 30, 30))
+        _draw(picture, reference, (170, 170, 170), bounds)
+    _draw(picture, samples, (200, 30, 30), bounds)
     return picture
 
 
@@ -57,16 +63,10 @@ def reconstruction_plot(points, reconstructions, size=256, bounds=None, steps=24
                          f"{reconstructions.shape}")
     weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
     segments = ((1 - weights) * points[:, None] + weights * reconstructions[:, None]).reshape(-1, 2)
-    if bounds is None:
-        everything = np.concatenate([points, reconstructions])
-        low, high = everything.min(axis=0), everything.max(axis=0)
-        margin = 0.05 * np.maximum(high - low, 1e-6)
-        bounds = (float((low - margin).min()), float((high + margin).max()))
-    picture = scatter_plot(segments, size=size, bounds=bounds)
-    picture[np.all(picture == (200, 30, 30), axis=-1)] = (120, 160, 230)  # segments drawn blue
-    for layer, colour in ((points, (120, 120, 120)), (reconstructions, (200, 30, 30))):
-        mask = np.all(scatter_plot(layer, size=size, bounds=bounds) == (200, 30, 30), axis=-1)
-        picture[mask] = colour
+    bounds = bounds or _plot_bounds(points, reconstructions)
+    picture = np.full((size, size, 3), 255, np.uint8)
+    for layer, colour in ((segments, (120, 160, 230)), (points, (120, 120, 120)), (reconstructions, (200, 30, 30))):
+        _draw(picture, layer, colour, bounds)
     return picture
 
 

@@ -51,12 +51,11 @@ def train_autoencoder(config, sample_shape):
     images, _ = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
     updates = config["training"]["epochs"] * -(-len(images) // data["batch_size"])  # for a learning-rate decay
     autoencoder.compile(optimizer=build_optimizer(config["optimizer"]["generator"], updates), loss="mse")
-    untrained_encoder = untrained_copy(built["encoder"])  # the same seeded initial weights, kept untrained
     keras.utils.set_random_seed(seed)
     start = time.process_time()
     autoencoder.fit(images, images, batch_size=data["batch_size"], epochs=config["training"]["epochs"], verbose=0,
                     shuffle=True)
-    return built["encoder"], built["generator"], untrained_encoder, time.process_time() - start
+    return built["encoder"], built["generator"], time.process_time() - start
 
 
 def main():
@@ -73,7 +72,8 @@ def main():
     test_x, test_y = ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"])
 
     bigan, history, bigan_cpu = train_bigan(config)
-    encoder, generator, untrained_encoder, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
+    encoder, generator, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
+    untrained_encoder = untrained_copy(bigan.encoder)  # E's seeded initial weights, never trained
     classifier = DigitsClassifier()
 
     def encode(network, x):
