@@ -48,7 +48,7 @@ class GANTensorBoard(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._writer = tf.summary.create_file_writer(self.log_dir)
-        self._step = int(self.model.player_optimizers["generator"].iterations.numpy())
+        self._step = int(self.model.step_counter.numpy())  # the trainer's own count, saved with it
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1

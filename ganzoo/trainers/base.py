@@ -1,50 +1,105 @@
 """The two-player update, written once for every variant.
 
-A variant is a `keras.Model` whose `train_step` is inherited from `AdversarialTrainer`. It declares its
-*players*: each one a name, the networks whose trainable variables it updates, the objective it
-minimises and how many updates it makes per training step (Goodfellow et al. 2014, Algorithm 1: k
-discriminator steps per generator step). The base class owns the gradient tapes, one optimiser per
-player, per-replica loss scaling, loss trackers and the model's random seed stream; variants write
-objectives, never loops.
+A variant is a `keras.Model` whose `train_step` is inherited from `AdversarialTrainer`. It declares
+*players* and *phases*:
 
-Batches: with k = max(player steps) the dataset batch holds k * m examples and is split into k
-minibatches of m, so that each of the k discriminator updates sees a fresh real minibatch (as the
-algorithm samples new x in every inner step); repeat i of any player uses minibatch i. A remainder that
-does not divide by k is dropped. `real_batch_size(m)` tells a data pipeline what to ask for.
+- a `Player` is a name, the networks whose trainable variables it updates, and (through the trainer)
+  one optimiser;
+- a `Phase` runs one objective of one player on a schedule: `repeats` updates per training step (the
+  k discriminator steps of Goodfellow et al. 2014, Algorithm 1, each on a fresh real minibatch) on the
+  steps where `step % every == 0` (lazy regularisation, Karras et al. 2020, section 3.1: on the other
+  steps the phase costs nothing, no tape and no gradient). Phases of one player share its optimiser
+  and its moments.
+
+A player given an objective (`Player(name, networks, objective, steps)`) has one phase of its own with
+`repeats=steps`, so a game of plain players needs no phases at all; a variant with more objectives
+overrides `phases()`. The base class owns the gradient tapes, the optimisers, a step counter saved with
+the model, per-replica loss scaling, float16 loss scaling, loss trackers, the exponential moving
+average of the inference networks and the model's random seed stream; variants write objectives,
+never loops.
+
+Batches: with k = the largest `repeats` of any phase, the dataset batch holds k * m examples and is
+split into k minibatches of m; repeat i of any phase uses minibatch i. A remainder that does not
+divide by k is dropped. `real_batch_size(m)` tells a data pipeline what to ask for.
 """
 
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import keras
 import tensorflow as tf
 
-from ganzoo import distribute
-
+from ganzoo import distribute, precision
+from ganzoo.trainers.ema import ExponentialMovingAverage
 
 _SEED_STATE_KEY = "seed_generator_state"
+_STEP_KEY = "step_counter"
 
 
 class Player(NamedTuple):
     """One side of the game.
 
-    name: also the optimiser's key in `compile(optimizers=...)`.
+    name: also the optimiser's key in `compile(optimizers=...)` and in a config's `optimizer` section.
     networks: the models whose trainable variables this player updates.
-    objective: `objective(real_batch) -> (loss, logs)`; the player minimises `loss`; `logs` maps
-        metric names to scalars to report (each one must be in the trainer's `metric_names`).
-    steps: updates per training step.
+    objective: optional; `objective(real_minibatch) -> (loss, logs)` makes the player's own phase, with
+        `steps` repeats per training step. `logs` maps metric names to scalars to report (each one must
+        be in the trainer's `metric_names` or added with `add_tracker`).
     """
 
     name: str
     networks: Sequence[keras.Model]
-    objective: Callable
+    objective: Optional[Callable] = None
     steps: int = 1
 
 
+class Phase(NamedTuple):
+    """One objective of one player on a schedule.
+
+    player: the name of the player whose networks and optimiser the phase uses.
+    objective: `objective(real_minibatch) -> (loss, logs)`; the player minimises `loss`.
+    repeats: updates per training step, repeat i on minibatch i.
+    every: the phase runs on training steps where `step % every == 0` (step counted from 0).
+    """
+
+    player: str
+    objective: Callable
+    repeats: int = 1
+    every: int = 1
+
+
+def _positive_int(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
+    return value
+
+
 class AdversarialTrainer(keras.Model):
-    """Base class: subclasses implement `players()` and list their reported `metric_names`."""
+    """Base class: subclasses implement `players()` (and `phases()` when a player has more than one
+    objective) and list their reported `metric_names`.
+
+    Args:
+        seed: seeds the model's random stream (all noise drawn inside `train_step`).
+        ema: None, or the exponential moving average of the `inference_networks` that sampling and
+            evaluation then use: `{"decay": d}` or `{"half_life_kimg": h, "ramp": r}` (see
+            `ExponentialMovingAverage`).
+    """
+
+    #: The networks the game needs: "latent" (G: z -> x, D: x -> logit), "joint" (also an encoder
+    #: E: x -> z, and D on [x, z]), "paired" (G: x -> y, D on [x, y]) or "unpaired" (a generator and
+    #: a discriminator per domain). Data pipelines, pictures and metrics ask the model for it.
+    layout = "latent"
 
     #: Names of the scalars the objectives report; one running mean is kept for each.
     metric_names: Sequence[str] = ()
+
+    #: The players' names in the order they move; a config's `optimizer` section has one entry each.
+    player_names: Sequence[str] = ("discriminator", "generator")
+
+    #: Attributes holding the networks that inference uses (and that an EMA averages).
+    inference_networks: Sequence[str] = ("generator",)
+
+    #: The optimiser settings a player gets when `compile` is not given one: Adam(2e-4, beta_1=0.5),
+    #: the DCGAN paper's setting (Radford et al. 2016, section 4). Configs read their defaults here.
+    optimizer_defaults = {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
 
     #: What one training example holds. One part: objectives receive a batch of samples. Two parts,
     #: e.g. ("samples", "labels") for class-conditional games, ("inputs", "targets") for paired and
@@ -57,17 +112,43 @@ class AdversarialTrainer(keras.Model):
         """Whether the second part of an example is a class label (class-conditional games)."""
         return tuple(self.example_parts) == ("samples", "labels")
 
-    def __init__(self, *, seed=None, **kwargs):
+    def __init__(self, *, seed=None, ema=None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None. Received: seed={seed!r}")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        self.ema_settings = ExponentialMovingAverage.validate(ema)
+        self._ema = None
+        # Training steps taken, owned by the trainer and saved with it (not tracked as a Keras weight,
+        # so models saved before it existed still load); intervals and callbacks read it.
+        object.__setattr__(self, "_step_counter", keras.Variable(
+            0, dtype="int64", trainable=False, name="step_counter", aggregation="only_first_replica"))
+
+    @property
+    def step_counter(self):
+        """Training steps taken so far (an int64 variable; saved with the model)."""
+        return self._step_counter
 
     def add_tracker(self, name):
         """Reports one more scalar (for metrics that depend on constructor options)."""
         self.trackers[name] = keras.metrics.Mean(name=name)
+
+    def finish_networks(self):
+        """Called by a variant's constructor once its networks are attributes: creates the EMA copies
+        (when asked for, once every inference network exists) and marks the model built (Keras
+        otherwise refuses export, backups and strategies for a subclass that wraps built sub-models)."""
+        ready = all(hasattr(self, name) for name in self.inference_networks)
+        if ready:
+            for player in self.players():
+                for network in player.networks:
+                    precision.check_float32_outputs(network.name, network)
+        if self.ema_settings is not None and self._ema is None and ready:
+            self._ema = ExponentialMovingAverage(
+                {name: getattr(self, name) for name in self.inference_networks}, **self.ema_settings)
+            self.ema_networks = self._ema.copies  # tracked by Keras: saved and restored with the model
+        self.built = True
 
     # -- what a variant provides ------------------------------------------------------------------
 
@@ -75,10 +156,15 @@ class AdversarialTrainer(keras.Model):
         """The players, in the order they move within one training step."""
         raise TypeError(f"{type(self).__name__} must define players(), the list of its players")
 
+    def phases(self):
+        """The phases in the order they run within one training step: by default each player's own
+        objective, `steps` times, every step."""
+        return [Phase(player.name, player.objective, player.steps) for player in self.players()
+                if player.objective is not None]
+
     def default_optimizer(self, player_name):
-        """The optimiser a player gets when `compile` is not given one: Adam(2e-4, beta_1=0.5), the
-        DCGAN paper's setting (Radford et al. 2016, section 4)."""
-        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        """The optimiser a player gets when `compile` is not given one: Adam with `optimizer_defaults`."""
+        return keras.optimizers.Adam(**self.optimizer_defaults)
 
     # -- compile ----------------------------------------------------------------------------------
 
@@ -87,7 +173,11 @@ class AdversarialTrainer(keras.Model):
         `default_optimizer`) and builds each eagerly on its player's variables, which distribution
         strategies and optimiser-state restore require. Other arguments go to `keras.Model.compile`."""
         optimizers = dict(optimizers or {})
-        names = [player.name for player in self.players()]
+        players = self.players()
+        names = [player.name for player in players]
+        if names != list(self.player_names):
+            raise TypeError(f"{type(self).__name__}.players() must return players named {list(self.player_names)} "
+                            f"(its player_names). Received: {names}")
         unknown = sorted(set(optimizers) - set(names))
         if unknown:
             raise ValueError(f"compile() got optimizers for unknown players. Expected names among {names}. "
@@ -95,14 +185,36 @@ class AdversarialTrainer(keras.Model):
         if "optimizer" in kwargs or "loss" in kwargs:
             raise ValueError("An adversarial trainer takes `optimizers={player: optimizer}` and defines its own "
                              f"losses. Received: {sorted(k for k in ('optimizer', 'loss') if k in kwargs)}")
+        self.check_phases()
         self.player_optimizers = {}
-        for player in self.players():
+        for player in players:
             optimizer = optimizers.get(player.name) or self.default_optimizer(player.name)
             optimizer = keras.optimizers.get(optimizer)
+            if self._computes_in_float16(player) and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)  # dynamic loss scaling for float16
             optimizer.build(self._player_variables(player))
             self.player_optimizers[player.name] = optimizer
         super().compile(optimizer=None, **kwargs)
-        self.built = True  # the networks exist; see KERAS_NOTES (export, BackupAndRestore, strategies)
+        self.built = True
+
+    @staticmethod
+    def _computes_in_float16(player):
+        return any(getattr(layer, "compute_dtype", None) == "float16"
+                   for network in player.networks for layer in network.layers)
+
+    def check_phases(self):
+        """Every phase names a player, with valid repeats and interval."""
+        names = [player.name for player in self.players()]
+        phases = self.phases()
+        if not phases:
+            raise TypeError(f"{type(self).__name__} has no phases: give its players objectives or define phases()")
+        for phase in phases:
+            if phase.player not in names:
+                raise ValueError(f"A phase of {type(self).__name__} names an unknown player. Expected one of "
+                                 f"{names}. Received: player={phase.player!r}")
+            _positive_int("repeats", phase.repeats)
+            _positive_int("every", phase.every)
+        return phases
 
     def get_compile_config(self):
         if not hasattr(self, "player_optimizers"):  # never compiled: nothing to restore
@@ -120,8 +232,12 @@ class AdversarialTrainer(keras.Model):
 
     @property
     def steps_per_train_step(self):
-        """k: the largest number of updates any player makes per training step."""
-        return max(player.steps for player in self.players())
+        """k: the largest number of repeats of any phase (minibatches per dataset batch)."""
+        return max(phase.repeats for phase in self.phases())
+
+    def updates_per_step(self, player_name):
+        """Average optimiser updates per training step of one player (over all of its phases)."""
+        return sum(phase.repeats / phase.every for phase in self.phases() if phase.player == player_name)
 
     def real_batch_size(self, minibatch_size):
         """The dataset batch size that gives every inner update a fresh minibatch of `minibatch_size`."""
@@ -141,23 +257,56 @@ class AdversarialTrainer(keras.Model):
             raise ValueError(f"{type(self).__name__} trains on ({', '.join(self.example_parts)}) pairs: the training "
                              f"data must yield two tensors per example. Received: {self.example_parts[0]} only")
         batch = (first, second) if two_parts else first
-        minibatches = self.split_minibatches(batch, self.steps_per_train_step)
-        for player in self.players():
-            for repeat in range(player.steps):
-                self.update_player(player, minibatches[repeat])
+        phases = self.phases()
+        minibatches = self.split_minibatches(batch, max(phase.repeats for phase in phases))
+        for phase in phases:
+            for repeat in range(phase.repeats):
+                if phase.every == 1:
+                    self.run_phase(phase, minibatches[repeat])
+                else:
+                    self._run_phase_when_due(phase, minibatches[repeat])
+        if self._ema is not None:
+            self._ema.update(self.step_counter, tf.shape(tf.nest.flatten(minibatches[0])[0])[0])
+        self.step_counter.assign_add(1)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def update_player(self, player, real_minibatch):
-        """One gradient step of one player on one real minibatch; returns the player's logs."""
+    def run_phase(self, phase, real_minibatch):
+        """One gradient step of `phase` on one real minibatch; returns the objective's logs."""
+        player = self._player(phase.player)
         variables = self._player_variables(player)
+        optimizer = self.player_optimizers[player.name]
         with tf.GradientTape() as tape:
-            loss, logs = player.objective(real_minibatch)
-            scaled_loss = distribute.scale_loss_for_replicas(loss)
+            loss, logs = phase.objective(real_minibatch)
+            scaled_loss = distribute.scale_loss_for_replicas(tf.cast(loss, tf.float32))
+            if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                scaled_loss = optimizer.scale_loss(scaled_loss)  # float16: keeps small gradients from underflow
         gradients = tape.gradient(scaled_loss, variables)
-        self.player_optimizers[player.name].apply(gradients, variables)
+        optimizer.apply(gradients, variables)
         for name, value in logs.items():
-            self.trackers[name].update_state(value)
+            self.trackers[name].update_state(tf.cast(value, tf.float32))
         return logs
+
+    def update_player(self, player, real_minibatch):
+        """One gradient step of `player`'s own objective on one real minibatch; returns its logs."""
+        return self.run_phase(Phase(player.name, player.objective), real_minibatch)
+
+    def _run_phase_when_due(self, phase, real_minibatch):
+        """Runs `phase` only on steps where step % every == 0.
+
+        The decision is taken in cross-replica context: under a `tf.distribute` strategy an optimiser
+        update inside a `tf.cond` of the replica function fails (its gradient aggregation cannot be
+        reached from the branch's graph). The per-replica minibatch travels through `merge_call`'s
+        arguments, so that each replica trains on its own data."""
+        due = tf.equal(self.step_counter % phase.every, 0)
+
+        def in_cross_replica_context(strategy, minibatch):
+            def run():
+                strategy.run(self.run_phase, args=(phase, minibatch))
+                return tf.constant(True)
+
+            return tf.cond(due, run, lambda: tf.constant(False))
+
+        tf.distribute.get_replica_context().merge_call(in_cross_replica_context, args=(real_minibatch,))
 
     @staticmethod
     def split_minibatches(real, count):
@@ -172,13 +321,35 @@ class AdversarialTrainer(keras.Model):
         size = tf.shape(first)[0] // count
         return [tf.nest.map_structure(lambda t, i=i: t[i * size:(i + 1) * size], real) for i in range(count)]
 
+    def _player(self, name):
+        for player in self.players():
+            if player.name == name:
+                return player
+        raise ValueError(f"Unknown player. Expected one of {[p.name for p in self.players()]}. Received: {name!r}")
+
     def _player_variables(self, player):
         variables = [v for network in player.networks for v in network.trainable_variables]
         if not variables:
             raise ValueError(f"Player {player.name!r} has no trainable variables")
         return variables
 
-    # -- randomness -------------------------------------------------------------------------------
+    # -- inference --------------------------------------------------------------------------------
+
+    def inference_network(self, name="generator"):
+        """The network inference uses for attribute `name`: its EMA copy when the model keeps one."""
+        if name not in self.inference_networks:
+            raise ValueError(f"{type(self).__name__}'s inference networks are {list(self.inference_networks)}. "
+                             f"Received: {name!r}")
+        if self._ema is not None:
+            return self._ema.copies[name]
+        return getattr(self, name)
+
+    @property
+    def ema(self):
+        """The `ExponentialMovingAverage` of the inference networks, or None."""
+        return self._ema
+
+    # -- randomness and state ---------------------------------------------------------------------
 
     def draw_seed(self):
         """A fresh stateless seed from the model's generator, distinct on every replica."""
@@ -186,17 +357,23 @@ class AdversarialTrainer(keras.Model):
         return seed + tf.cast(tf.stack([0, distribute.replica_id()]), seed.dtype)
 
     def save_own_variables(self, store):
-        """Saves the seed stream's state beside the weights, so a resumed run draws the same noise."""
+        """Saves the seed stream's state and the step counter beside the weights, so a resumed run
+        draws the same noise and keeps its schedule."""
         super().save_own_variables(store)
         store[_SEED_STATE_KEY] = self.seed_generator.state
+        store[_STEP_KEY] = self.step_counter
 
     def load_own_variables(self, store):
         keys = list(store.keys())
         if _SEED_STATE_KEY in keys:
             self.seed_generator.state.assign(store[_SEED_STATE_KEY])
-        super().load_own_variables({key: store[key] for key in keys if key != _SEED_STATE_KEY})
+        if _STEP_KEY in keys:  # absent from models saved before the counter existed
+            self.step_counter.assign(store[_STEP_KEY])
+        super().load_own_variables({key: store[key] for key in keys if key not in (_SEED_STATE_KEY, _STEP_KEY)})
 
     def get_config(self):
         config = super().get_config()
         config["seed"] = self.seed
+        if self.ema_settings is not None:
+            config["ema"] = dict(self.ema_settings)
         return config

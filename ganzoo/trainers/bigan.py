@@ -32,6 +32,8 @@ class BiGAN(GAN):
     """
 
     metric_names = GAN.metric_names + ("x_reconstruction_error", "z_reconstruction_error")
+    inference_networks = ("generator", "encoder")
+    layout = "joint"
 
     def __init__(self, generator, discriminator, encoder, *, loss="non_saturating", latent_distribution="uniform",
                  **kwargs):
@@ -49,6 +51,7 @@ class BiGAN(GAN):
             raise ValueError(f"The encoder must map samples {self.sample_shape} to latents ({self.latent_dim},). "
                              f"Received: an encoder from {encoder_io[0]} to {encoder_io[1]}")
         self.encoder = encoder
+        self.finish_networks()
 
     def players(self):
         return [
@@ -86,11 +89,13 @@ class BiGAN(GAN):
 
     def encode(self, x, batch_size=256):
         """E(x) as a numpy array."""
-        return np.asarray(self.encoder.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0))
+        return np.asarray(self.inference_network("encoder").predict(np.asarray(x, np.float32), batch_size=batch_size,
+                                                                    verbose=0))
 
     def reconstruct(self, x, batch_size=256):
         """G(E(x)) as a numpy array."""
-        return np.asarray(self.generator.predict(self.encode(x, batch_size), batch_size=batch_size, verbose=0))
+        return np.asarray(self.inference_network("generator").predict(self.encode(x, batch_size), batch_size=batch_size,
+                                                                      verbose=0))
 
     def interpolate(self, x_from, x_to, steps=8):
         """Samples along the straight line between E(x_from) and E(x_to): (steps, *sample_shape)."""
@@ -99,7 +104,7 @@ class BiGAN(GAN):
         ends = self.encode(np.stack([np.asarray(x_from), np.asarray(x_to)]))
         weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
         latents = (1 - weights) * ends[0] + weights * ends[1]
-        return np.asarray(self.generator.predict(latents, verbose=0))
+        return np.asarray(self.inference_network("generator").predict(latents, verbose=0))
 
     def get_config(self):
         return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}

@@ -54,8 +54,8 @@ class ConditionalGAN(GAN):
         return [z, labels.astype(np.int32)]
 
     def call(self, inputs, training=False):
-        """The model applied to [z, labels] is its generator."""
-        return self.generator(inputs, training=training)
+        """The model applied to [z, labels] is its generator (the EMA copy when there is one)."""
+        return self.inference_network("generator")(inputs, training=training)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}

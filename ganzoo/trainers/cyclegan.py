@@ -33,6 +33,8 @@ class CycleGAN(ImageTranslator):
 
     example_parts = ("domain_a", "domain_b")
     directions = {"a_to_b": "generator", "b_to_a": "inverse_generator"}
+    inference_networks = ("generator", "inverse_generator")
+    layout = "unpaired"
     metric_names = ("d_loss", "g_loss", "g_adversarial", "cycle_loss", "identity_loss", "d_real", "d_fake")
 
     def __init__(self, generator, inverse_generator, discriminator_a, discriminator_b, *, loss="least_squares",
@@ -60,7 +62,7 @@ class CycleGAN(ImageTranslator):
         self.pool_a = ImagePool(pool_size, shape_a, name="pool_a")
         self.pool_b = ImagePool(pool_size, shape_b, name="pool_b")
         self.source_shape, self.target_shape = shape_a, shape_b  # training shapes of domains A and B
-        self.built = True
+        self.finish_networks()
 
     def players(self):
         return [Player("discriminator", [self.discriminator_a, self.discriminator_b], self.discriminator_objective),

@@ -64,7 +64,7 @@ class GAN(AdversarialTrainer):
         self.latent_distribution = latent_distribution
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.sample_shape = generator_output
-        self.built = True  # the networks are built; see KERAS_NOTES (save, export, strategies)
+        self.finish_networks()
 
     def players(self):
         return [
@@ -124,7 +124,7 @@ class GAN(AdversarialTrainer):
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer. Received: n={n!r}")
         z = self.sample_latents(n, seed=seed)
-        return np.asarray(self.generator.predict(self.generator_inputs(z, **condition), batch_size=batch_size,
+        return np.asarray(self.inference_network("generator").predict(self.generator_inputs(z, **condition), batch_size=batch_size,
                                                  verbose=0))
 
     def generator_inputs(self, z):
@@ -132,8 +132,8 @@ class GAN(AdversarialTrainer):
         return z
 
     def call(self, z, training=False):
-        """The model applied to latents is its generator."""
-        return self.generator(z, training=training)
+        """The model applied to latents is its generator (the EMA copy when there is one)."""
+        return self.inference_network("generator")(z, training=training)
 
     def get_config(self):
         config = super().get_config()

@@ -27,6 +27,7 @@ class Pix2Pix(ImageTranslator):
     """
 
     metric_names = ("d_loss", "g_loss", "g_adversarial", "l1", "d_real", "d_fake")
+    layout = "paired"
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", l1_weight=100.0, adversarial_weight=1.0,
                  seed=None, **kwargs):
@@ -47,7 +48,7 @@ class Pix2Pix(ImageTranslator):
         self.discriminator = discriminator
         self.source_shape = tuple(discriminator.inputs[0].shape[1:])  # the training shapes of inputs and targets
         self.target_shape = tuple(discriminator.inputs[1].shape[1:])
-        self.built = True
+        self.finish_networks()
 
     def players(self):
         return [Player("discriminator", [self.discriminator], self.discriminator_objective),

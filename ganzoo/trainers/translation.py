@@ -37,7 +37,7 @@ class ImageTranslator(AdversarialTrainer):
     def generator_for(self, direction):
         if direction not in self.directions:
             raise ValueError(f"direction must be one of {list(self.directions)}. Received: direction={direction!r}")
-        return getattr(self, self.directions[direction])
+        return self.inference_network(self.directions[direction])
 
     def check_images(self, images, direction="forward"):
         """`images` as float32 NHWC in [-1, 1] with the channels the `direction`'s generator takes."""

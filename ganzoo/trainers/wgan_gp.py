@@ -33,6 +33,5 @@ class WGANGP(GAN):
         super().__init__(generator, discriminator, loss=loss, discriminator_steps=discriminator_steps,
                          gradient_penalty_weight=gradient_penalty_weight, **kwargs)
 
-    def default_optimizer(self, player_name):
-        """Adam(1e-4, beta_1=0, beta_2=0.9), Gulrajani et al. 2017, Algorithm 1."""
-        return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
+    #: Adam(1e-4, beta_1=0, beta_2=0.9), Gulrajani et al. 2017, Algorithm 1.
+    optimizer_defaults = {"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}

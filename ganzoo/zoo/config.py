@@ -5,18 +5,21 @@ that is unique in the schema (`latent_dim=2`). Every override is validated like 
 """
 
 import copy
+import inspect
 
 import yaml
 
 from ganzoo.errors import ConfigError
 from ganzoo.losses import LOSS_FAMILIES
+from ganzoo.precision import PRECISIONS
 from ganzoo.trainers.gan import LATENT_DISTRIBUTIONS
 from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
 from ganzoo.zoo.schema import Field, leaf_keys, validate
 
+
 OPTIMIZER_SCHEMA = {
     "name": Field(str, "adam", choices=("adam", "sgd", "rmsprop")),
-    "learning_rate": Field(float, 2e-4, minimum=0.0),
+    "learning_rate": Field(float, 2e-4, minimum=0.0, help="default: the trainer's"),
     "beta_1": Field(float, 0.5, minimum=0.0, maximum=1.0, help="Adam only"),
     "beta_2": Field(float, 0.999, minimum=0.0, maximum=1.0, help="Adam only"),
     "momentum": Field(float, 0.0, minimum=0.0, maximum=1.0, help="SGD and RMSprop only"),
@@ -31,6 +34,41 @@ LATENT_GAME_FIELDS = {
     "latent_distribution": Field(str, "normal", choices=LATENT_DISTRIBUTIONS),
     "discriminator_steps": Field(int, 1, minimum=1, maximum=100),
 }
+
+
+#: `model.ema`: an exponential moving average of the inference networks (see `trainers.ema`).
+EMA_SCHEMA = {
+    "decay": Field(float, None, minimum=0.0, maximum=1.0, nullable=True, help="constant beta"),
+    "half_life_kimg": Field(float, None, minimum=0.0, nullable=True, help="StyleGAN2's ema_kimg"),
+    "ramp": Field(float, None, minimum=0.0, nullable=True, help="with half_life_kimg: ADA's ema_rampup"),
+}
+
+
+def trainer_defaults(trainer):
+    """{keyword: default} of a trainer class's constructor, through its base classes (a subclass's
+    default wins): the one place a game's paper defaults are written."""
+    defaults = {}
+    for cls in trainer.__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for name, parameter in inspect.signature(init).parameters.items():
+            if parameter.default is not inspect.Parameter.empty:
+                defaults.setdefault(name, parameter.default)
+    return defaults
+
+
+def _trainer_defaults_in(schema, trainer):
+    """The model and optimizer defaults of `schema` replaced by the trainer's own."""
+    defaults = trainer_defaults(trainer)
+    model = schema["model"]
+    for key, field in model.items():
+        if isinstance(field, Field) and key in defaults and defaults[key] is not None:
+            model[key] = field._replace(default=defaults[key])
+    optimizer = {key: field._replace(default=trainer.optimizer_defaults.get(key, field.default))
+                 for key, field in OPTIMIZER_SCHEMA.items()}
+    schema["optimizer"] = {player: optimizer for player in trainer.player_names}
+    return schema
 
 
 def schema_for(model_type, architecture=None):
@@ -55,6 +93,7 @@ def schema_for(model_type, architecture=None):
             "generator": networks.generator_schema,
             "discriminator": networks.discriminator_schema,
             **({"encoder": networks.encoder_schema} if kind.layout == "joint" else {}),
+            "ema": EMA_SCHEMA,
         },
         "data": {
             "name": Field(str, help="digits, ring, grid, colorize, edges2digits, digits-negative, a path "
@@ -65,15 +104,16 @@ def schema_for(model_type, architecture=None):
             "num_samples": Field(int, None, minimum=1, nullable=True, help="ring/grid only"),
             "reverse": Field(bool, False, help="translation data only: swap inputs and targets (domains A and B)"),
         },
-        "optimizer": {"generator": OPTIMIZER_SCHEMA, "discriminator": OPTIMIZER_SCHEMA},
+        "optimizer": {},  # one section per player of the trainer, with its defaults
         "training": {
             "epochs": Field(int, 10, minimum=1),
             "steps_per_epoch": Field(int, None, minimum=1, nullable=True),
             "seed": Field(int, 0, minimum=0),
             "jit_compile": Field(bool, False),
+            "precision": Field(str, "float32", choices=PRECISIONS, help="mixed: float32 variables and outputs"),
         },
     }
-    return _with_defaults(schema, kind.defaults)
+    return _with_defaults(_trainer_defaults_in(schema, kind.trainer), kind.defaults)
 
 
 def _with_defaults(schema, defaults):

@@ -36,9 +36,13 @@ class ModelType(NamedTuple):
     name: str
     trainer: type
     architectures: tuple  # the first is the default
-    options: dict  # model-level Fields passed to the trainer by name
-    defaults: dict  # {dotted config key: default} that replace the schema's defaults for this type
-    layout: str  # one of LAYOUTS
+    options: dict  # model-level Fields passed to the trainer by name (defaults: the trainer's)
+    defaults: dict  # {dotted config key: default} for keys the trainer does not own (e.g. an architecture's)
+
+    @property
+    def layout(self):
+        """The networks the game needs, as its trainer says (one of LAYOUTS)."""
+        return self.trainer.layout
 
     @property
     def latent(self):
@@ -59,7 +63,14 @@ ARCHITECTURES = {}
 MODEL_TYPES = {}
 
 
+def _refuse_duplicate(registry, kind, name):
+    if name in registry:
+        raise ValueError(f"A {kind} named {name!r} is already registered; choose another name. Received: {name!r}")
+
+
 def register_architecture(name, *, generator_schema, discriminator_schema, encoder_schema):
+    _refuse_duplicate(ARCHITECTURES, "architecture", name)
+
     def decorator(build_networks):
         ARCHITECTURES[name] = Architecture(name, generator_schema, discriminator_schema, encoder_schema,
                                            build_networks)
@@ -68,11 +79,14 @@ def register_architecture(name, *, generator_schema, discriminator_schema, encod
     return decorator
 
 
-def register_model_type(name, *, trainer, architectures, options=None, defaults=None, layout="latent"):
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {LAYOUTS}. Received: layout={layout!r}")
-    MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}),
-                                  layout)
+def register_model_type(name, *, trainer, architectures, options=None, defaults=None):
+    """Registers game `name`: its trainer class (which says its layout, player names and defaults),
+    the architectures it accepts and its model-level options."""
+    _refuse_duplicate(MODEL_TYPES, "model type", name)
+    if getattr(trainer, "layout", None) not in LAYOUTS:
+        raise ValueError(f"A trainer's layout must be one of {LAYOUTS}. Received: {trainer.__name__}.layout="
+                         f"{getattr(trainer, 'layout', None)!r}")
+    MODEL_TYPES[name] = ModelType(name, trainer, tuple(architectures), dict(options or {}), dict(defaults or {}))
 
 
 #: Options every discriminator accepts (see `ganzoo.networks.layers`).
@@ -92,12 +106,14 @@ _DCGAN_SCHEMA = {
 }
 
 
-def _discriminator_seed(seed):
-    return None if seed is None else seed + 1000
+#: Offsets of each network role's seed from the run's seed (so that networks differ, reproducibly).
+SEED_OFFSETS = {"generator": 0, "discriminator": 1000, "encoder": 2000, "inverse_generator": 2000,
+                "discriminator_a": 1000, "discriminator_b": 1500}
 
 
-def _encoder_seed(seed):
-    return None if seed is None else seed + 2000
+def network_seed(seed, role):
+    """The seed of the network playing `role` (a key of SEED_OFFSETS) in a run seeded by `seed`."""
+    return None if seed is None else seed + SEED_OFFSETS[role]
 
 
 @register_architecture(
@@ -120,13 +136,13 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout=
         output_activation="tanh" if images else "linear", **model_config["generator"])}
     if layout == "joint":
         built["discriminator"] = networks.build_mlp_joint_discriminator(
-            input_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed),
+            input_shape=sample_shape, latent_dim=latent_dim, seed=network_seed(seed, "discriminator"),
             **model_config["discriminator"])
         built["encoder"] = networks.build_mlp_encoder(input_shape=sample_shape, latent_dim=latent_dim,
-                                                      seed=_encoder_seed(seed), **model_config["encoder"])
+                                                      seed=network_seed(seed, "encoder"), **model_config["encoder"])
     else:
         built["discriminator"] = networks.build_mlp_discriminator(
-            input_shape=sample_shape, seed=_discriminator_seed(seed), **model_config["discriminator"])
+            input_shape=sample_shape, seed=network_seed(seed, "discriminator"), **model_config["discriminator"])
     return built
 
 
@@ -149,17 +165,19 @@ def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layou
     conditioning = discriminator_config.pop("conditioning")
     if layout == "joint":
         built["discriminator"] = networks.build_dcgan_joint_discriminator(
-            image_shape=sample_shape, latent_dim=latent_dim, seed=_discriminator_seed(seed), **discriminator_config)
+            image_shape=sample_shape, latent_dim=latent_dim, seed=network_seed(seed, "discriminator"), **discriminator_config)
         built["encoder"] = networks.build_dcgan_encoder(image_shape=sample_shape, latent_dim=latent_dim,
-                                                        seed=_encoder_seed(seed), **model_config["encoder"])
+                                                        seed=network_seed(seed, "encoder"), **model_config["encoder"])
     else:
         if num_classes is not None:
             discriminator_config["conditioning"] = conditioning
         built["discriminator"] = networks.build_dcgan_discriminator(
-            image_shape=sample_shape, num_classes=num_classes, seed=_discriminator_seed(seed), **discriminator_config)
+            image_shape=sample_shape, num_classes=num_classes, seed=network_seed(seed, "discriminator"), **discriminator_config)
     return built
 
 
+# Defaults of the trainers' own options (loss, discriminator steps, penalty weights, optimiser settings)
+# are read from the trainer classes by the config schema; the Fields below give types and bounds.
 _GRADIENT_PENALTY = Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)")
 
 register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"),
@@ -167,15 +185,11 @@ register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"),
 register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",),
                     options={"gradient_penalty_weight": _GRADIENT_PENALTY})
 register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"),
-                    options={"gradient_penalty_weight": _GRADIENT_PENALTY._replace(default=10.0)},
-                    defaults={"model.loss": "wasserstein", "model.discriminator_steps": 5,
-                              **{f"optimizer.{player}.{key}": value for player in ("generator", "discriminator")
-                                 for key, value in (("learning_rate", 1e-4), ("beta_1", 0.0), ("beta_2", 0.9))}})
+                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
                              "gradient_penalty_weight": _GRADIENT_PENALTY})
-register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), layout="joint",
-                    defaults={"model.latent_distribution": "uniform"})
+register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"))
 
 
 # -- image-to-image translation ------------------------------------------------------------------
@@ -214,14 +228,14 @@ def _translation_networks(generator_builder):
         if layout == "paired":
             return {"generator": build_generator(shape_a, shape_b[-1], seed, "generator"),
                     "discriminator": networks.build_patchgan_discriminator(
-                        image_shape=shape_b, condition_channels=shape_a[-1], seed=_discriminator_seed(seed),
+                        image_shape=shape_b, condition_channels=shape_a[-1], seed=network_seed(seed, "discriminator"),
                         **patchgan)}
         return {"generator": build_generator(shape_a, shape_b[-1], seed, "generator"),
-                "inverse_generator": build_generator(shape_b, shape_a[-1], _encoder_seed(seed), "inverse_generator"),
+                "inverse_generator": build_generator(shape_b, shape_a[-1], network_seed(seed, "inverse_generator"), "inverse_generator"),
                 "discriminator_a": networks.build_patchgan_discriminator(
-                    image_shape=shape_a, seed=_discriminator_seed(seed), name="discriminator_a", **patchgan),
+                    image_shape=shape_a, seed=network_seed(seed, "discriminator_a"), name="discriminator_a", **patchgan),
                 "discriminator_b": networks.build_patchgan_discriminator(
-                    image_shape=shape_b, seed=_discriminator_seed(seed) + 500, name="discriminator_b", **patchgan)}
+                    image_shape=shape_b, seed=network_seed(seed, "discriminator_b"), name="discriminator_b", **patchgan)}
     return build
 
 
@@ -242,11 +256,11 @@ register_architecture("resnet", generator_schema=_RESNET_SCHEMA, discriminator_s
                       encoder_schema={})(_translation_networks(networks.build_resnet_generator))
 
 
-register_model_type("pix2pix", trainer=Pix2Pix, architectures=("unet", "resnet"), layout="paired",
+register_model_type("pix2pix", trainer=Pix2Pix, architectures=("unet", "resnet"),
                     options={"l1_weight": Field(float, 100.0, minimum=0.0, help="lambda of the L1 term"),
                              "adversarial_weight": Field(float, 1.0, minimum=0.0, help="0: the L1-only baseline")})
-register_model_type("cyclegan", trainer=CycleGAN, architectures=("resnet", "unet"), layout="unpaired",
+register_model_type("cyclegan", trainer=CycleGAN, architectures=("resnet", "unet"),
                     options={"cycle_weight": Field(float, 10.0, minimum=0.0, help="lambda of the cycle loss"),
                              "identity_weight": Field(float, 5.0, minimum=0.0, help="0.5 lambda in the paper"),
                              "pool_size": Field(int, 50, minimum=0, help="history of generated images per D")},
-                    defaults={"model.loss": "least_squares", "model.discriminator.normalization": "instance"})
+                    defaults={"model.discriminator.normalization": "instance"})

@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 
 from ganzoo import data as ganzoo_data
+from ganzoo import precision
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.networks.layers import MINIBATCH_STD_GROUP
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
@@ -154,17 +155,23 @@ def build_from_config(config, sample_shape=None, compile=True):
     if kind.latent:
         game.update(discriminator_steps=model_config["discriminator_steps"],
                     latent_distribution=model_config["latent_distribution"])
+    ema = {key: value for key, value in model_config["ema"].items() if value is not None}
+    if ema:
+        game["ema"] = ema
     try:
-        built = ARCHITECTURES[model_config["architecture"]].build_networks(
-            model_config=model_config, sample_shape=sample_shape, seed=seed, num_classes=options.get("num_classes"),
-            layout=kind.layout)
+        with precision.dtype_policy(config["training"]["precision"]):
+            built = ARCHITECTURES[model_config["architecture"]].build_networks(
+                model_config=model_config, sample_shape=sample_shape, seed=seed,
+                num_classes=options.get("num_classes"), layout=kind.layout)
+        built = {role: precision.with_float32_outputs(network) for role, network in built.items()}
         model = kind.trainer(**built, **game, seed=seed, **options)
     except ValueError as error:  # an architecture that does not fit the data, e.g. a DCGAN on 2D points
         raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
     if compile:
         decays = any(config["optimizer"][p.name]["decay"] != "none" for p in model.players())
         steps = training_steps(config, model) if decays else None
-        model.compile(optimizers={p.name: build_optimizer(config["optimizer"][p.name], steps and steps * p.steps)
+        model.compile(optimizers={p.name: build_optimizer(config["optimizer"][p.name],
+                                                          steps and int(round(steps * model.updates_per_step(p.name))))
                                   for p in model.players()},
                       jit_compile=config["training"]["jit_compile"])
     return model

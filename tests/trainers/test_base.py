@@ -12,9 +12,9 @@ from tests.conftest import changed, variables_snapshot
 class RecordingGAN(GAN):
     """Records the player and the real minibatch of every update (run eagerly)."""
 
-    def update_player(self, player, real_minibatch):
-        self.updates.append((player.name, np.array(real_minibatch)))
-        return super().update_player(player, real_minibatch)
+    def run_phase(self, phase, real_minibatch):
+        self.updates.append((phase.player, np.array(real_minibatch)))
+        return super().run_phase(phase, real_minibatch)
 
 
 def test_k_discriminator_steps_each_see_a_fresh_real_minibatch(tiny_gan):
