@@ -1,4 +1,8 @@
-"""Test isolation: no network, nothing written to the user's home. Set before TensorFlow loads."""
+"""Test isolation: no network, nothing written to the user's home. Set before TensorFlow loads.
+
+The CPU is split into two logical devices before TensorFlow initialises, so that `MirroredStrategy`
+checks run in the test process (`mirrored` fixture); everything else runs on the first device as usual.
+"""
 
 import os
 import tempfile
@@ -12,6 +16,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+                                           [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+@pytest.fixture(scope="session")
+def mirrored():
+    """A MirroredStrategy over the two logical CPUs."""
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    return strategy
 
 
 def variables_snapshot(networks):

@@ -36,8 +36,13 @@ def weights_digest(model):
 
 
 def golden_run(entry, out):
+    """Trains `entry` as a fresh `ganzoo train` process would. tf.data's shuffle order also depends on
+    TensorFlow's global seed, which other tests may have set (`keras.utils.set_random_seed`): unset it."""
+    import tensorflow as tf
+
     from ganzoo import runs
 
+    tf.random.set_seed(None)
     run_dir = runs.train(entry, out=out, tensorboard=False, verbose=0, **GOLDEN_RUNS[entry])
     return weights_digest(runs.load_run(run_dir))
 
