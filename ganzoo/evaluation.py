@@ -36,6 +36,7 @@ import yaml
 
 import ganzoo
 from ganzoo.errors import DataError, GanzooError
+from ganzoo.trainers.base import TRANSLATION_LAYOUTS
 
 INVERSION_METRICS = ("knn_accuracy", "x_reconstruction_error", "z_reconstruction_error",
                      "reconstruction_class_accuracy_digits")
@@ -96,7 +97,7 @@ def _digits_score_row(name, suffix, scores, extractor, note):
 def _class_accuracy_rows(model, n, seed):
     from ganzoo.metrics.digits import DigitsClassifier, class_accuracy
 
-    if not getattr(model, "conditional", False):
+    if not model.conditional:
         raise DataError("class_accuracy_digits needs a class-conditional model (e.g. cgan-digits). "
                         f"Received: a {type(model).__name__}")
     classifier = DigitsClassifier()
@@ -289,7 +290,7 @@ def inversion_rows(model, names, data_name, n, seed):
     from ganzoo.metrics import nearest_neighbour_accuracy
     from ganzoo.metrics.representation import untrained_copy
 
-    if not hasattr(model, "encode"):
+    if model.layout != "joint":
         raise DataError(f"{list(INVERSION_METRICS)} need a model with an encoder (BiGAN). Received: a "
                         f"{type(model).__name__}")
     reference, reference_labels, query, query_labels = held_out_labelled(data_name, model.sample_shape, n, seed)
@@ -312,7 +313,7 @@ def inversion_rows(model, names, data_name, n, seed):
                   "n_real": len(query), "note": "always answering the held-out mean"}]
     if "z_reconstruction_error" in names:
         z = np.asarray(model.sample_latents(n, seed=seed))
-        recovered = model.encode(model.generator.predict(z, verbose=0, batch_size=256))
+        recovered = model.encode(model.inference_network("generator").predict(z, verbose=0, batch_size=256))
         rows += [{"metric": "z_reconstruction_error", "value": float(np.mean((recovered - z) ** 2)), "n_fake": n,
                   "note": "mean squared error of E(G(z)), z from the prior"},
                  {"metric": "z_reconstruction_error_baseline", "value": float(np.mean((z - z.mean(0)) ** 2)),
@@ -325,8 +326,9 @@ def inversion_rows(model, names, data_name, n, seed):
                             f"{data_name!r}")
         classifier = DigitsClassifier()
         kept = class_accuracy(classifier, model.reconstruct(query), query_labels)
-        through_untrained = model.generator.predict(untrained.predict(query, verbose=0, batch_size=256), verbose=0,
-                                                    batch_size=256)
+        generator = model.inference_network("generator")
+        through_untrained = generator.predict(untrained.predict(query, verbose=0, batch_size=256), verbose=0,
+                                              batch_size=256)
         kept_untrained = class_accuracy(classifier, through_untrained, query_labels)
         ceiling = class_accuracy(classifier, query, query_labels)
         rows += [{"metric": "reconstruction_class_accuracy_digits", "value": kept["accuracy"], "n_real": kept["n"],
@@ -375,7 +377,7 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
     if n is not None and n < 2:
         raise GanzooError(f"--n must be at least 2. Received: {n}")
     model = ganzoo.runs.load_run(source)
-    if isinstance(model, ganzoo.trainers.ImageTranslator):
+    if model.layout in TRANSLATION_LAYOUTS:
         wrong = sorted(set(metrics) - set(TRANSLATION_METRICS))
         if wrong:
             raise GanzooError(f"A {type(model).__name__} is measured by {list(TRANSLATION_METRICS)}. Received: {wrong}")

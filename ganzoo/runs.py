@@ -28,16 +28,16 @@ import numpy as np
 import yaml
 
 from ganzoo import data as ganzoo_data
-from ganzoo import images
+from ganzoo import images, pictures
 from ganzoo.callbacks import GANTensorBoard
 from ganzoo.errors import DataError, RunDirectoryError, TrainingDivergedError
-from ganzoo.trainers.translation import ImageTranslator
+from ganzoo.pictures import SAMPLE_SEED, reconstruction_picture
+from ganzoo.trainers.base import TRANSLATION_LAYOUTS, AdversarialTrainer
 from ganzoo.zoo import registry
 from ganzoo.zoo.config import dump_config
 
 CONFIG_FILE, MODEL_FILE, SAMPLES_FILE = "config.yaml", "model.keras", "samples.png"
 RECONSTRUCTIONS_FILE = "reconstructions.png"
-SAMPLE_SEED = 0
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -129,9 +129,9 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
     data_config, training = config["data"], config["training"]
     model = registry.build_from_config(config)
     dataset = registry.training_dataset(config, model)
-    translating = isinstance(model, ImageTranslator)
+    translating = model.layout in TRANSLATION_LAYOUTS
     examples = held_out_examples(data_config) if translating else None
-    reconstruction_inputs = held_out_inputs(model, data_config["name"]) if hasattr(model, "encode") else None
+    reconstruction_inputs = held_out_inputs(model, data_config["name"]) if model.layout == "joint" else None
     run_dir = Path(out or Path("runs") / Path(entry).stem)
     resuming = _prepare_run_dir(run_dir, config, overwrite)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -150,14 +150,11 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
                       else training_metrics(data_config["name"], model.sample_shape))
         callbacks.append(GANTensorBoard(run_dir / "tensorboard", image_every_steps=image_every_steps,
                                         reference=_reference_points(data_config), metrics_fn=metrics_fn,
-                                        metrics_every_epochs=metrics_every_epochs,
-                                        picture_fn=(lambda m: translation_picture(m, examples)) if translating else None))
+                                        metrics_every_epochs=metrics_every_epochs, examples=examples))
     model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
               callbacks=callbacks, verbose=verbose, shuffle=False)
-    if translating:
-        images.write_png(run_dir / SAMPLES_FILE, translation_picture(model, examples))
-    else:
-        write_samples(model, run_dir / SAMPLES_FILE, reference=_reference_points(data_config))
+    images.write_png(run_dir / SAMPLES_FILE, pictures.progress_picture(model, examples=examples,
+                                                                       reference=_reference_points(data_config)))
     if reconstruction_inputs is not None:
         images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstruction_picture(model, reconstruction_inputs))
     _write_atomically(run_dir / MODEL_FILE, model.save)
@@ -176,19 +173,6 @@ def held_out_examples(data_config, n=8):
                 raise
 
 
-def translation_picture(model, examples, mode="deterministic"):
-    """Rows input | output | target (paired), or a | G(a) | F(G(a)) | b | F(b) | G(F(b)) (unpaired)."""
-    if examples.paired:
-        columns = [examples.first, model.translate(examples.first, mode=mode), examples.second]
-    else:
-        n = min(len(examples.first), len(examples.second))
-        a, b = examples.first[:n], examples.second[:n]
-        a_to_b, b_to_a = model.translate(a, direction="a_to_b", mode=mode), model.translate(b, direction="b_to_a", mode=mode)
-        columns = [a, a_to_b, model.translate(a_to_b, direction="b_to_a", mode=mode),
-                   b, b_to_a, model.translate(b_to_a, direction="a_to_b", mode=mode)]
-    return images.translation_grid(columns)
-
-
 def held_out_inputs(model, data_name, n=500, seed=SAMPLE_SEED):
     """Held-out inputs for a BiGAN's reconstruction picture (digits test split, or n fresh 2D points);
     None for data without a held-out set (the run then has no reconstructions.png). Loaded before
@@ -201,14 +185,6 @@ def held_out_inputs(model, data_name, n=500, seed=SAMPLE_SEED):
         return None
 
 
-def reconstruction_picture(model, inputs, n=16):
-    """A BiGAN's inversion: rows x | G(E(x)) for the first `n` images, or lines from each 2D point x to
-    G(E(x))."""
-    if len(model.sample_shape) == 1:
-        return images.reconstruction_plot(inputs, model.reconstruct(inputs))
-    return images.translation_grid([inputs[:n], model.reconstruct(inputs[:n])])
-
-
 def _reference_points(data_config, n=2500):
     if data_config["name"] in ganzoo_data.MIXTURES:
         return ganzoo_data.MIXTURES[data_config["name"]].sample(n, seed=SAMPLE_SEED)[0]
@@ -216,12 +192,8 @@ def _reference_points(data_config, n=2500):
 
 
 def write_samples(model, path, n=64, seed=SAMPLE_SEED, reference=None):
-    """Writes a picture of `n` samples from latents fixed by `seed`; 2D models draw 2,500 points,
-    class-conditional ones a square whose columns are the classes (up to 16)."""
-    if getattr(model, "conditional", False) and model.num_classes <= 16:
-        n = model.num_classes ** 2
-    samples = model.generate(2500 if len(model.sample_shape) == 1 else n, seed=seed)
-    images.write_png(path, images.samples_picture(samples, reference))
+    """Writes a picture of `n` samples from latents fixed by `seed` (see `pictures.samples_picture`)."""
+    images.write_png(path, pictures.samples_picture(model, n=n, seed=seed, reference=reference))
     return path
 
 
@@ -237,7 +209,10 @@ def load_run(path):
         path = path / MODEL_FILE if (path / MODEL_FILE).exists() else path / "checkpoints" / "last.keras"
     if not path.is_file() or path.suffix != ".keras":
         raise DataError(f"Expected a run folder (with {MODEL_FILE}) or a .keras file. Received: {path}")
-    return keras.models.load_model(path)
+    model = keras.models.load_model(path)
+    if not isinstance(model, AdversarialTrainer):  # the one type check: everything after asks the model
+        raise DataError(f"{path} holds a {type(model).__name__}, not a ganzoo model. Received: {path}")
+    return model
 
 
 def parse_labels(text):
@@ -255,10 +230,10 @@ def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
     """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`; `labels`
     chooses the classes of a class-conditional model."""
     model = load_run(source)
-    if isinstance(model, ImageTranslator):
+    if model.layout in TRANSLATION_LAYOUTS:
         raise DataError(f"A {type(model).__name__} translates images rather than sampling: use "
                         f"`ganzoo translate {source} --input IMAGES --out DIR`")
-    if labels is not None and not getattr(model, "conditional", False):
+    if labels is not None and not model.conditional:
         raise DataError(f"--labels applies to class-conditional models. Received: a {type(model).__name__}")
     if labels is not None and not isinstance(labels, int) and len(labels) != n:
         raise DataError(f"--labels needs one class, or one per sample ({n}). Received: {len(labels)} labels")
@@ -326,7 +301,7 @@ def translate(source, *, input, out, direction=None, mode="deterministic", size=
     translated together, in batches of `batch_size` (in "paper" mode these are the test batches whose
     statistics batch norm uses). Returns the paths."""
     model = load_run(source)
-    if not isinstance(model, ImageTranslator):
+    if model.layout not in TRANSLATION_LAYOUTS:
         raise DataError(f"ganzoo translate needs a pix2pix or CycleGAN model. Received: a {type(model).__name__} "
                         f"(use `ganzoo sample`)")
     try:

@@ -52,3 +52,23 @@ def test_jsd_is_not_logged_when_d_loss_is_not_minus_v(tiny_gan, tmp_path):
         tiny_gan(**kwargs).fit(data, epochs=1, verbose=0, callbacks=[GANTensorBoard(tmp_path / name)])
         events = EventAccumulator(str(next((tmp_path / name).glob("events.*")))).Reload()
         assert "train/d_loss" in events.Tags()["tensors"] and "train/jsd_estimate" not in events.Tags()["tensors"]
+
+
+@pytest.mark.parametrize("game", ["cgan", "bigan", "pix2pix", "cyclegan"])
+def test_a_plain_fit_draws_progress_pictures_for_every_game(game, tmp_path):
+    """Given only to `model.fit`, the callback draws fixed-input pictures for every layout (translators
+    without held-out examples translate fixed noise images)."""
+    from ganzoo.zoo.registry import build_from_config, training_dataset
+    from tests.trainers.test_mixed_precision import GAME_ENTRIES
+    from tests.zoo.test_registry import _tiny_config
+
+    config = _tiny_config(GAME_ENTRIES[game])
+    model = build_from_config(config)
+    model.fit(training_dataset(config, model), epochs=1, steps_per_epoch=2, verbose=0,
+              callbacks=[GANTensorBoard(tmp_path, image_every_steps=1, num_samples=4)])
+    events = EventAccumulator(str(next(tmp_path.glob("events.*"))), size_guidance={"tensors": 0}).Reload()
+    pictures = events.Tensors("samples")
+    assert [event.step for event in pictures] == [1, 2, 2]  # every step, and the epoch's end
+    first, last = (tf.image.decode_png(event.tensor_proto.string_val[2]).numpy() for event in (pictures[0],
+                                                                                               pictures[-1]))
+    assert first.ndim == 3 and first.shape == last.shape and first.std() > 0

@@ -1,4 +1,4 @@
-"""Mode coverage of zoo entries on the 2D mixtures, over several seeds (DESIGN.md section 5).
+"""Mode coverage of zoo entries on the 2D mixtures, over several seeds.
 
 Trains each entry from its zoo config, draws 2,500 samples, and prints modes captured, high-quality
 fraction and reverse KL as mean +- standard error beside PacGAN's published rows (Lin et al. 2018,

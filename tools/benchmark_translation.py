@@ -1,4 +1,4 @@
-"""Translation quality on held-out data (DESIGN.md section 5), for pix2pix and CycleGAN zoo entries.
+"""Translation quality on held-out data, for pix2pix and CycleGAN zoo entries.
 
 For a pix2pix entry, trains the entry and an L1-only baseline (the same config with
 `model.adversarial_weight=0`: same architecture, data, seed and budget), then reports L1 and PSNR on

@@ -13,10 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo import images
+from ganzoo import pictures
 from ganzoo.metrics.density_ratio import jsd_from_value
-
-JSD_FAMILIES = ("minimax", "non_saturating")
 
 
 def jsd_estimate(discriminator_loss):
@@ -25,13 +23,16 @@ def jsd_estimate(discriminator_loss):
 
 
 class GANTensorBoard(keras.callbacks.Callback):
-    """Writes scalars every epoch, `metrics_fn(model)` every `metrics_every_epochs` epochs, and a sample
-    picture every `image_every_steps` training steps and at each epoch end, to `log_dir`.
-    `reference` 2D points are drawn under 2D samples. `picture_fn(model) -> uint8 picture` replaces the
-    sample picture (translation models draw held-out input | output | target rows)."""
+    """Writes scalars every epoch, `metrics_fn(model)` every `metrics_every_epochs` epochs, and a
+    progress picture every `image_every_steps` training steps and at each epoch end, to `log_dir`.
+
+    The picture suits the model's layout (`ganzoo.pictures.progress_picture`): samples from latents
+    fixed by `seed` (with `reference` 2D points drawn under 2D samples), or translation rows of the
+    fixed `examples` (an `ImagePairs`; fixed noise images when none are given). Works for every game
+    given to a plain `model.fit`."""
 
     def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
-                 metrics_fn=None, metrics_every_epochs=5, picture_fn=None):
+                 metrics_fn=None, metrics_every_epochs=5, examples=None):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -42,7 +43,7 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.reference = reference
         self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
         self.metrics_every_epochs = metrics_every_epochs
-        self.picture_fn = picture_fn
+        self.examples = examples
         self._writer = None
         self._step = 0
 
@@ -59,17 +60,12 @@ class GANTensorBoard(keras.callbacks.Callback):
         with self._writer.as_default(step=self._step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(f"train/{name}", float(value))
-            if self._d_loss_is_minus_v() and "d_loss" in (logs or {}):
+            if self.model.d_loss_is_minus_value and "d_loss" in (logs or {}):
                 tf.summary.scalar("train/jsd_estimate", jsd_estimate(logs["d_loss"]))
             if self.metrics_fn is not None and (epoch + 1) % self.metrics_every_epochs == 0:
                 for name, value in self.metrics_fn(self.model).items():
                     tf.summary.scalar(f"metrics/{name}", float(value))
         self._write_samples()
-
-    def _d_loss_is_minus_v(self):
-        """d_loss = -V only for the minimax / non-saturating families with no penalty added."""
-        return (getattr(self.model, "loss", None) in JSD_FAMILIES
-                and not getattr(self.model, "gradient_penalty_weight", 0))
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
@@ -77,11 +73,8 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._writer.close()
 
     def _write_samples(self):
-        if self.picture_fn is not None:
-            picture = self.picture_fn(self.model)
-        else:
-            count = 2500 if len(self.model.sample_shape) == 1 else self.num_samples
-            picture = images.samples_picture(self.model.generate(count, seed=self.seed), self.reference)
+        picture = pictures.progress_picture(self.model, examples=self.examples, reference=self.reference,
+                                            n=self.num_samples, seed=self.seed)
         with self._writer.as_default(step=self._step):
             tf.summary.image("samples", np.asarray(picture)[np.newaxis], max_outputs=1)
         self._writer.flush()

@@ -81,7 +81,7 @@ def digits_scores(real, fake, classifier=None, *, kid_subsets=100, kid_subset_si
 def class_accuracy(classifier, images, labels):
     """How often the classifier labels `images` with the class they were generated for:
     {"accuracy": overall, "per_class": {class: accuracy}, "n": len(images)} (the conditional-GAN
-    check of DESIGN.md section 5; the classifier's own test accuracy is the ceiling)."""
+    check of docs/EVALUATION.md; the classifier's own test accuracy is the ceiling)."""
     labels = np.asarray(labels).reshape(-1)
     if len(labels) != len(images):
         raise ValueError(f"Expected one label per image. Received: {len(labels)} labels for {len(images)} images")

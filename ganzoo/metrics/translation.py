@@ -1,4 +1,4 @@
-"""Image-to-image translation quality against known targets (DESIGN.md section 5): L1 and PSNR on
+"""Image-to-image translation quality against known targets: L1 and PSNR on
 held-out pairs, and cycle reconstruction error. Images are NHWC in [-1, 1]; every score is computed
 per image and averaged, so N is the number of images."""
 

@@ -1,4 +1,4 @@
-"""Penalties that need their own gradient tape (DESIGN.md section 3). Pure functions of a network
+"""Penalties that need their own gradient tape. Pure functions of a network
 and tensors; they import nothing else from ganzoo."""
 
 from ganzoo.regularizers.gradient_penalty import gradient_penalty, interpolate  # noqa: F401

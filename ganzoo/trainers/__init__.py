@@ -1,7 +1,7 @@
 """`keras.Model` subclasses that play GAN games: one base class owns the update (`base.py`), one file
 per variant declares its players and objectives."""
 
-from ganzoo.trainers.base import AdversarialTrainer, Phase, Player  # noqa: F401
+from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Phase, Player  # noqa: F401
 from ganzoo.trainers.ema import ExponentialMovingAverage  # noqa: F401
 from ganzoo.trainers.dcgan import DCGAN  # noqa: F401
 from ganzoo.trainers.gan import GAN  # noqa: F401

@@ -31,6 +31,11 @@ import tensorflow as tf
 from ganzoo import distribute, precision
 from ganzoo.trainers.ema import ExponentialMovingAverage
 
+#: What a game's networks are (a trainer's `layout`); see `AdversarialTrainer.layout`.
+LATENT_LAYOUTS = ("latent", "joint")
+TRANSLATION_LAYOUTS = ("paired", "unpaired")
+LAYOUTS = LATENT_LAYOUTS + TRANSLATION_LAYOUTS
+
 _SEED_STATE_KEY = "seed_generator_state"
 _STEP_KEY = "step_counter"
 
@@ -64,6 +69,17 @@ class Phase(NamedTuple):
     objective: Callable
     repeats: int = 1
     every: int = 1
+
+
+class InferenceSignature(NamedTuple):
+    """One thing a trained game does at inference, as export will expose it.
+
+    network: the attribute of the inference network it runs (its EMA copy when there is one).
+    inputs: one `tf.TensorSpec` per input, batch dimension None (named: z, labels, x, images).
+    """
+
+    network: str
+    inputs: tuple
 
 
 def _positive_int(name, value):
@@ -106,6 +122,12 @@ class AdversarialTrainer(keras.Model):
     #: ("domain_a", "domain_b") for unpaired translation: objectives receive (first, second) batches,
     #: which the dataset yields as Keras' (x, y).
     example_parts = ("samples",)
+
+    #: Whether `d_loss` is -V(D, G) of the game, so that (V + log 4) / 2 estimates the JSD (Goodfellow
+    #: et al. 2014, Theorem 1); monitors log the estimate only then.
+    @property
+    def d_loss_is_minus_value(self):
+        return False
 
     @property
     def conditional(self):
@@ -343,6 +365,20 @@ class AdversarialTrainer(keras.Model):
         if self._ema is not None:
             return self._ema.copies[name]
         return getattr(self, name)
+
+    def inference_signatures(self):
+        """{name: InferenceSignature}: generate(z), generate(z, labels), encode(x), translate(images)
+        or one per direction; `inference_function(name)` computes each."""
+        raise TypeError(f"{type(self).__name__} must define inference_signatures()")
+
+    def inference_function(self, name):
+        """A function of the signature's input tensors that computes signature `name` in inference mode
+        (the same computation as `generate`, `encode` or `translate`)."""
+        signatures = self.inference_signatures()
+        if name not in signatures:
+            raise ValueError(f"{type(self).__name__}'s inference signatures are {list(signatures)}. Received: {name!r}")
+        network = self.inference_network(signatures[name].network)
+        return lambda *inputs: network(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
     @property
     def ema(self):

@@ -8,9 +8,10 @@ paper's Theorems 2-3). G and E are one player: one optimiser, one objective.
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
-from ganzoo.trainers.base import Player
+from ganzoo.trainers.base import InferenceSignature, Player
 from ganzoo.trainers.gan import GAN
 
 BIGAN_LOSSES = ("minimax", "non_saturating")
@@ -86,6 +87,11 @@ class BiGAN(GAN):
                       "z_reconstruction_error": ops.stop_gradient(z_error)}
 
     # -- inference ----------------------------------------------------------------------------------
+
+    def inference_signatures(self):
+        """generate(z) and encode(x)."""
+        x = tf.TensorSpec((None, *self.sample_shape), tf.float32, "x")
+        return {**super().inference_signatures(), "encode": InferenceSignature("encoder", (x,))}
 
     def encode(self, x, batch_size=256):
         """E(x) as a numpy array."""

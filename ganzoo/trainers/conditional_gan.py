@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganzoo.trainers.base import InferenceSignature
 from ganzoo.trainers.gan import GAN
 
 
@@ -38,6 +39,11 @@ class ConditionalGAN(GAN):
 
     def discriminate(self, samples, labels, training=True):
         return self.discriminator([samples, labels], training=training)
+
+    def inference_signatures(self):
+        """generate(z, labels): latents and integer classes to samples."""
+        z = tf.TensorSpec((None, self.latent_dim), tf.float32, "z")
+        return {"generate": InferenceSignature("generator", (z, tf.TensorSpec((None,), tf.int32, "labels")))}
 
     def default_labels(self, n):
         """0, 1, ..., num_classes - 1, 0, 1, ...: every class equally often."""

@@ -7,9 +7,11 @@ from keras import ops
 
 from ganzoo.losses import get_loss_family
 from ganzoo.regularizers import gradient_penalty, interpolate
-from ganzoo.trainers.base import AdversarialTrainer, Player
+from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
+#: Loss families whose discriminator loss is -V(D, G).
+JSD_FAMILIES = ("minimax", "non_saturating")
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -65,6 +67,11 @@ class GAN(AdversarialTrainer):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.sample_shape = generator_output
         self.finish_networks()
+
+    @property
+    def d_loss_is_minus_value(self):
+        """-V for the minimax / non-saturating discriminator loss with no penalty added."""
+        return self.loss in JSD_FAMILIES and self.gradient_penalty_weight == 0
 
     def players(self):
         return [
@@ -126,6 +133,10 @@ class GAN(AdversarialTrainer):
         z = self.sample_latents(n, seed=seed)
         return np.asarray(self.inference_network("generator").predict(self.generator_inputs(z, **condition), batch_size=batch_size,
                                                  verbose=0))
+
+    def inference_signatures(self):
+        """generate(z): latents (batch, latent_dim) to samples."""
+        return {"generate": InferenceSignature("generator", (tf.TensorSpec((None, self.latent_dim), tf.float32, "z"),))}
 
     def generator_inputs(self, z):
         """What the generator is fed at inference for latents `z`: the latents themselves."""

@@ -5,6 +5,7 @@ from keras import ops
 
 from ganzoo.losses import get_loss_family
 from ganzoo.trainers.base import Player
+from ganzoo.trainers.gan import JSD_FAMILIES
 from ganzoo.trainers.translation import ImageTranslator, deserialize_networks, non_negative, serialize_networks
 
 NETWORKS = ("generator", "discriminator")
@@ -49,6 +50,11 @@ class Pix2Pix(ImageTranslator):
         self.source_shape = tuple(discriminator.inputs[0].shape[1:])  # the training shapes of inputs and targets
         self.target_shape = tuple(discriminator.inputs[1].shape[1:])
         self.finish_networks()
+
+    @property
+    def d_loss_is_minus_value(self):
+        """-V of the conditional game for the minimax / non-saturating families."""
+        return self.loss in JSD_FAMILIES
 
     def players(self):
         return [Player("discriminator", [self.discriminator], self.discriminator_objective),

@@ -3,8 +3,9 @@ trained generators translate images in one or both directions, in one of two inf
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from ganzoo.trainers.base import AdversarialTrainer
+from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature
 
 #: How a trained generator is run on new images.
 #: - "deterministic": inference mode (dropout off, batch norm's moving averages). Reproducible and
@@ -26,6 +27,16 @@ def size_multiple(generator):
     return 2 ** len(strided)
 
 
+def translate_padded(generator, images, multiple, training=False):
+    """G(images) for images of any size, in TensorFlow ops: reflection-padded on the bottom and right
+    to sides that divide by `multiple`, translated, cropped back. One computation for `translate` and
+    the exported signatures."""
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    padding = [[0, 0], [0, (-height) % multiple], [0, (-width) % multiple], [0, 0]]
+    outputs = generator(tf.pad(images, padding, mode="REFLECT"), training=training)
+    return outputs[:, :height, :width]
+
+
 class ImageTranslator(AdversarialTrainer):
     """Base of the translation games. Subclasses set `example_parts` and `directions` ({name:
     generator attribute}) and store their generators."""
@@ -33,6 +44,20 @@ class ImageTranslator(AdversarialTrainer):
     example_parts = ("inputs", "targets")
     #: {direction name: attribute holding the generator for it}; the first is the default.
     directions = {"forward": "generator"}
+
+    def inference_signatures(self):
+        """translate(images) for one direction, or one signature per direction (a_to_b, b_to_a):
+        float32 NHWC images in [-1, 1] of any size."""
+        names = ["translate"] if len(self.directions) == 1 else list(self.directions)
+        return {name: InferenceSignature(attribute, (tf.TensorSpec(
+                    (None, None, None, int(getattr(self, attribute).inputs[0].shape[-1])), tf.float32, "images"),))
+                for name, attribute in zip(names, self.directions.values())}
+
+    def inference_function(self, name):
+        """`translate_padded` with the signature's generator: images of any size, as `translate`."""
+        super().inference_function(name)  # refuses an unknown name
+        network = self.inference_network(self.inference_signatures()[name].network)
+        return lambda images: translate_padded(network, images, size_multiple(network))
 
     def generator_for(self, direction):
         if direction not in self.directions:
@@ -65,23 +90,21 @@ class ImageTranslator(AdversarialTrainer):
         generator = self.generator_for(direction)
         multiple = size_multiple(generator)
         height, width = images.shape[1:3]
-        pad = ((0, 0), (0, -height % multiple), (0, -width % multiple), (0, 0))
-        if any(after for _, after in pad) and min(height, width) < multiple:
+        if (height % multiple or width % multiple) and min(height, width) < multiple:
             raise ValueError(f"The {direction} generator needs images of at least {multiple}x{multiple} pixels. "
                              f"Received: {height}x{width}")
-        padded = np.pad(images, pad, mode="reflect")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
         training = mode == "paper"
         size = batch_size or (1 if training else 32)
         state = [variable.numpy() for variable in generator.non_trainable_variables] if training else []
         try:  # eager calls: images of any size, no retracing
-            outputs = np.concatenate([np.asarray(generator(padded[i:i + size], training=training))
-                                      for i in range(0, len(padded), size)])
+            outputs = np.concatenate([np.asarray(translate_padded(generator, images[i:i + size], multiple, training))
+                                      for i in range(0, len(images), size)])
         finally:
             for variable, value in zip(generator.non_trainable_variables, state):
                 variable.assign(value)
-        return outputs[:, :height, :width]
+        return outputs
 
     def call(self, images, training=False):
         """The model applied to images is its first direction's generator."""

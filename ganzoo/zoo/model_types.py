@@ -19,6 +19,7 @@ from ganzoo import networks
 from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
 from ganzoo.networks.patchgan import RECEPTIVE_FIELDS
 from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix
+from ganzoo.trainers.base import LATENT_LAYOUTS, LAYOUTS, TRANSLATION_LAYOUTS
 from ganzoo.zoo.schema import Field
 
 
@@ -54,9 +55,6 @@ class ModelType(NamedTuple):
         return self.layout in TRANSLATION_LAYOUTS
 
 
-LATENT_LAYOUTS = ("latent", "joint")
-TRANSLATION_LAYOUTS = ("paired", "unpaired")
-LAYOUTS = LATENT_LAYOUTS + TRANSLATION_LAYOUTS
 
 
 ARCHITECTURES = {}
