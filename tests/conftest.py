@@ -21,6 +21,8 @@ import tensorflow as tf  # noqa: E402
 tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                            [tf.config.LogicalDeviceConfiguration()] * 2)
 
+from ganzoo.trainers import GAN  # noqa: E402  (after the devices are set)
+
 
 @pytest.fixture(scope="session")
 def mirrored():
@@ -28,6 +30,24 @@ def mirrored():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
     return strategy
+
+
+class DataTiedNoiseGAN(GAN):
+    """Training latents computed from each real example, so that every example meets the same latent
+    whether the batch is split over replicas or not (inference keeps the stock prior)."""
+
+    def sample_latents(self, batch_size, seed=None):
+        if seed is not None:
+            return super().sample_latents(batch_size, seed)
+        return tf.tanh(tf.tile(self._real[:, :1], [1, self.latent_dim]) * tf.range(1.0, self.latent_dim + 1.0))
+
+    def discriminator_objective(self, real):
+        self._real = real
+        return super().discriminator_objective(real)
+
+    def generator_objective(self, real):
+        self._real = real
+        return super().generator_objective(real)
 
 
 def variables_snapshot(networks):

@@ -11,22 +11,7 @@ import tensorflow as tf
 from ganzoo import distribute, networks
 from ganzoo.callbacks import GANTensorBoard
 from ganzoo.trainers import GAN, WGANGP, CycleGAN
-
-
-class DataTiedNoiseGAN(GAN):
-    """Latents computed from each real example, so that every example meets the same latent whether
-    the batch is split over replicas or not."""
-
-    def sample_latents(self, batch_size, seed=None):
-        return tf.tanh(tf.tile(self._real[:, :1], [1, self.latent_dim]) * tf.range(1.0, self.latent_dim + 1.0))
-
-    def discriminator_objective(self, real):
-        self._real = real
-        return super().discriminator_objective(real)
-
-    def generator_objective(self, real):
-        self._real = real
-        return super().generator_objective(real)
+from tests.conftest import DataTiedNoiseGAN
 
 
 def _mlp_pair():

@@ -12,7 +12,8 @@ import tensorflow as tf
 import yaml
 
 import ganzoo
-from ganzoo.trainers import GAN, Phase, Player
+from ganzoo.trainers import Phase, Player
+from tests.conftest import DataTiedNoiseGAN
 from ganzoo.zoo import model_types
 from ganzoo.zoo.registry import build_from_config, training_dataset
 
@@ -20,10 +21,9 @@ STEPS, EVERY = 9, 4
 
 
 @keras.saving.register_keras_serializable(package="ganzoo_tests")
-class ThreePhaseGAN(GAN):
-    """A critic loss, a lazy penalty E[D(x)^2] times its interval, and the generator loss. Latents are
-    computed from each real example, so every example meets the same latent however the batch is
-    split over replicas, and all execution paths must train the same weights."""
+class ThreePhaseGAN(DataTiedNoiseGAN):
+    """A critic loss, a lazy penalty E[D(x)^2] times its interval, and the generator loss. Training
+    latents are computed from each real example, so all execution paths must train the same weights."""
 
     player_names = ("critic", "generator")
 
@@ -46,19 +46,6 @@ class ThreePhaseGAN(GAN):
         self.penalty_runs.assign_add(1)
         self.penalty_steps.assign_add(tf.bitwise.left_shift(tf.constant(1, tf.int64), self.step_counter))
         return self.penalty_every * tf.reduce_mean(tf.square(self.discriminator(real, training=True))), {}
-
-    def discriminator_objective(self, real):
-        self._real = real
-        return super().discriminator_objective(real)
-
-    def generator_objective(self, real):
-        self._real = real
-        return super().generator_objective(real)
-
-    def sample_latents(self, batch_size, seed=None):
-        if seed is not None:  # inference: the stock prior
-            return super().sample_latents(batch_size, seed)
-        return tf.tanh(tf.tile(self._real[:, :1], [1, self.latent_dim]) * tf.range(1.0, self.latent_dim + 1.0))
 
     def get_config(self):
         return {**super().get_config(), "penalty_every": self.penalty_every}
