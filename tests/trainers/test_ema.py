@@ -74,3 +74,26 @@ def test_ema_from_a_config_and_bad_settings():
         ganzoo.build("gan-ring", **{"model.ema.decay": 0.99, "model.ema.half_life_kimg": 10.0})
     with pytest.raises(ValueError, match=r"Received: decay=1\.5"):
         ExponentialMovingAverage.validate({"decay": 1.5})
+
+
+def test_ema_under_mirrored_strategy_equals_the_single_device_average(mirrored):
+    """The copies are mirrored variables, updated in cross-replica context with the global batch."""
+    from ganzoo import networks
+    from tests.conftest import DataTiedNoiseGAN
+
+    def trained(strategy):
+        with strategy.scope():
+            model = DataTiedNoiseGAN(
+                networks.build_mlp_generator(latent_dim=3, output_shape=(2,), hidden_units=(8,), seed=0),
+                networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(8,), seed=1), seed=0,
+                ema={"half_life_kimg": 0.01, "ramp": 1.0})
+            model.compile(optimizers={"generator": keras.optimizers.SGD(0.1),
+                                      "discriminator": keras.optimizers.SGD(0.1)})
+        _fit_steps(model, 4, batch=16)
+        return model
+
+    single, multi = trained(tf.distribute.get_strategy()), trained(mirrored)
+    averaged = _weights(multi.ema.copies["generator"])
+    for a, b in zip(_weights(single.ema.copies["generator"]), averaged):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(averaged, _weights(multi.generator)))
