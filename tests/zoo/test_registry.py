@@ -88,3 +88,20 @@ def test_entry_trains_a_step_and_round_trips(entry, tmp_path):
         judged = [real, model.encoder(real)]
         np.testing.assert_allclose(restored.encode(real), model.encode(real), atol=1e-6)
     np.testing.assert_allclose(restored.discriminator(judged), model.discriminator(judged), atol=1e-6)
+
+
+def test_registering_a_name_twice_is_refused_and_defaults_come_from_the_trainer():
+    from ganzoo.zoo import model_types
+
+    with pytest.raises(ValueError, match="model type named 'gan' is already registered"):
+        model_types.register_model_type("gan", trainer=ganzoo.GAN, architectures=("mlp",))
+    with pytest.raises(ValueError, match="architecture named 'mlp' is already registered"):
+        model_types.register_architecture("mlp", generator_schema={}, discriminator_schema={}, encoder_schema={})
+    assert MODEL_TYPES["gan"].trainer is ganzoo.GAN  # the first registration stands
+    from ganzoo.zoo.config import apply_overrides
+
+    config = apply_overrides({"model": {"type": "wgan_gp"}, "data": {"name": "ring"}}, {})  # every default
+    assert (config["model"]["loss"], config["model"]["discriminator_steps"]) == ("wasserstein", 5)
+    assert config["model"]["gradient_penalty_weight"] == 10.0
+    assert {k: config["optimizer"]["discriminator"][k] for k in ("learning_rate", "beta_1", "beta_2")} \
+        == ganzoo.WGANGP.optimizer_defaults
