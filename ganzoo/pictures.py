@@ -9,7 +9,6 @@ Translation pictures use given examples (held-out pairs in a run folder); withou
 noise images of the training size stand in, so a picture can be drawn for any model.
 """
 
-import numpy as np
 import tensorflow as tf
 
 from ganzoo import images

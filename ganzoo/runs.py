@@ -191,12 +191,6 @@ def _reference_points(data_config, n=2500):
     return None
 
 
-def write_samples(model, path, n=64, seed=SAMPLE_SEED, reference=None):
-    """Writes a picture of `n` samples from latents fixed by `seed` (see `pictures.samples_picture`)."""
-    images.write_png(path, pictures.samples_picture(model, n=n, seed=seed, reference=reference))
-    return path
-
-
 def load_run(path):
     """The model of a run folder (its model.keras), of a `.keras` file, or of a zoo entry's
     pretrained artefact (sha256-checked)."""

@@ -279,9 +279,8 @@ class AdversarialTrainer(keras.Model):
             raise ValueError(f"{type(self).__name__} trains on ({', '.join(self.example_parts)}) pairs: the training "
                              f"data must yield two tensors per example. Received: {self.example_parts[0]} only")
         batch = (first, second) if two_parts else first
-        phases = self.phases()
-        minibatches = self.split_minibatches(batch, max(phase.repeats for phase in phases))
-        for phase in phases:
+        minibatches = self.split_minibatches(batch, self.steps_per_train_step)
+        for phase in self.phases():
             for repeat in range(phase.repeats):
                 if phase.every == 1:
                     self.run_phase(phase, minibatches[repeat])
@@ -377,7 +376,10 @@ class AdversarialTrainer(keras.Model):
         signatures = self.inference_signatures()
         if name not in signatures:
             raise ValueError(f"{type(self).__name__}'s inference signatures are {list(signatures)}. Received: {name!r}")
-        network = self.inference_network(signatures[name].network)
+        return self.signature_function(self.inference_network(signatures[name].network))
+
+    def signature_function(self, network):
+        """How a signature runs its network: called on its inputs in inference mode."""
         return lambda *inputs: network(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
     @property

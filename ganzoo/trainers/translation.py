@@ -53,10 +53,8 @@ class ImageTranslator(AdversarialTrainer):
                     (None, None, None, int(getattr(self, attribute).inputs[0].shape[-1])), tf.float32, "images"),))
                 for name, attribute in zip(names, self.directions.values())}
 
-    def inference_function(self, name):
+    def signature_function(self, network):
         """`translate_padded` with the signature's generator: images of any size, as `translate`."""
-        super().inference_function(name)  # refuses an unknown name
-        network = self.inference_network(self.inference_signatures()[name].network)
         return lambda images: translate_padded(network, images, size_multiple(network))
 
     def generator_for(self, direction):

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import ganzoo
 from ganzoo.zoo.registry import build_from_config
 from tests.trainers.test_mixed_precision import GAME_ENTRIES
 from tests.zoo.test_registry import _tiny_config
