@@ -5,11 +5,22 @@
     gan = ganzoo.build("gan-ring", latent_dim=2)
     gan.fit(ganzoo.data.load("ring", batch_size=256), epochs=3)
     samples = gan.generate(16, seed=0)
+
+Subpackages and the names below are imported on first use, so `import ganzoo` (and the command
+line's help and listings) do not load TensorFlow until something needs it.
 """
 
 __version__ = "0.1.0"
 
-from ganzoo import data, losses, metrics, networks, runs, trainers  # noqa: E402,F401
+from ganzoo._lazy import lazy_attributes  # noqa: E402
 from ganzoo.errors import GanzooError  # noqa: E402,F401
-from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix  # noqa: E402,F401
-from ganzoo.zoo import build, get_config, list_models, load  # noqa: E402,F401
+
+_SUBMODULES = ("callbacks", "data", "evaluation", "inference", "losses", "metrics", "networks", "pictures",
+               "run_folder", "trainers", "training", "zoo")
+_TRAINERS = ("GAN", "DCGAN", "WGANGP", "ConditionalGAN", "BiGAN", "Pix2Pix", "CycleGAN")
+
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    **{name: f"ganzoo.{name}" for name in _SUBMODULES},
+    **{name: f"ganzoo.trainers:{name}" for name in _TRAINERS},
+    **{name: f"ganzoo.zoo:{name}" for name in ("build", "get_config", "list_models", "load")},
+})

@@ -1,4 +1,5 @@
-"""The `ganzoo` command line: a thin layer over `ganzoo.zoo` and `ganzoo.runs`.
+"""The `ganzoo` command line: a thin layer over `ganzoo.zoo`, `ganzoo.training`, `ganzoo.inference`
+and `ganzoo.evaluation`.
 
 User errors (bad config, data, entry, folder) print one line and exit with status 2.
 """
@@ -6,6 +7,10 @@ User errors (bad config, data, entry, folder) print one line and exit with statu
 import argparse
 import os
 import sys
+
+import ganzoo  # its subpackages load on first use: `list` and `--help` never import TensorFlow
+from ganzoo.errors import GanzooError
+from ganzoo.evaluation import catalogue
 
 
 def _parser():
@@ -32,8 +37,7 @@ def _parser():
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
     evaluate.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
     evaluate.add_argument("--metrics", default="modes",
-                          help="comma-separated: fd_digits,kid_digits,cs_digits,class_accuracy_digits,fid,kid,modes; "
-                               "translation models: l1,psnr,cycle_error,class_accuracy_digits")
+                          help=f"comma-separated metrics; by the model's layout: {catalogue.help_text()}")
     evaluate.add_argument("--n", type=int, help="generated samples (default 2000); translation: held-out examples "
                                                 "(default all; 200 per domain for tfds sets)")
     evaluate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
@@ -69,41 +73,36 @@ def _parser():
 def run(argv):
     """Runs one command; raises `GanzooError` for user errors (see `main`)."""
     args = _parser().parse_args(argv)
-    from ganzoo import runs, zoo  # imported after parsing so that --help is fast
-
     if args.command == "list":
-        entries = zoo.list_models()
+        entries = ganzoo.zoo.list_models()
         width = max(map(len, entries), default=0)
         for name, description in entries.items():
             print(f"{name:<{width}}  {description}")
     elif args.command == "train":
-        overrides = dict(zoo.parse_override(text) for text in args.set)
-        run_dir = runs.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
+        overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
+        run_dir = ganzoo.training.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
                              epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
                              seed=args.seed, verbose=0 if args.quiet else "auto",
                              tensorboard=not args.no_tensorboard, image_every_steps=args.image_every,
                              metrics_every_epochs=args.metrics_every)
         print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
     elif args.command == "evaluate":
-        from ganzoo import evaluation
-
-        rows = evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
+        rows = ganzoo.evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
                                    n=args.n, seed=args.seed, data=args.data, out=args.json, mode=args.mode,
                                    batch_size=args.batch_size)
-        print(evaluation.format_table(rows))
+        print(ganzoo.evaluation.format_table(rows))
     elif args.command == "sample":
-        runs.sample(args.source, out=args.out, n=args.n, seed=args.seed, labels=runs.parse_labels(args.labels))
+        ganzoo.inference.sample(args.source, out=args.out, n=args.n, seed=args.seed,
+                                labels=ganzoo.inference.parse_labels(args.labels))
         print(f"Wrote {args.n} samples to {args.out}")
     elif args.command == "translate":
-        written = runs.translate(args.source, input=args.input, out=args.out, direction=args.direction,
+        written = ganzoo.inference.translate(args.source, input=args.input, out=args.out, direction=args.direction,
                                  mode=args.mode, size=args.size, batch_size=args.batch_size)
         print(f"Wrote {len(written)} translated image(s) to {args.out}")
 
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from ganzoo.errors import GanzooError
-
     try:
         run(sys.argv[1:] if argv is None else argv)
     except GanzooError as error:

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from ganzoo import images
 from ganzoo.data.translation import ImagePairs
-from ganzoo.trainers.base import TRANSLATION_LAYOUTS
+from ganzoo.layouts import TRANSLATION_LAYOUTS
 
 SAMPLE_SEED = 0
 

@@ -11,7 +11,9 @@ import tensorflow as tf
 
 from ganzoo import networks
 from ganzoo.cli import main
-from ganzoo.evaluation import held_out_labelled, inversion_rows
+from ganzoo.evaluation import Request
+from ganzoo.evaluation.inversion import inversion_rows
+from ganzoo.held_out import held_out_labelled
 from ganzoo.metrics import nearest_neighbour_accuracy
 from ganzoo.metrics.representation import untrained_copy
 from ganzoo.trainers import BiGAN
@@ -40,7 +42,8 @@ def _exact_inverse_bigan():
 def test_inversion_rows_are_exact_for_a_bigan_whose_networks_invert_each_other():
     model, a = _exact_inverse_bigan()
     rows = {row["metric"]: row for row in inversion_rows(
-        model, ["knn_accuracy", "x_reconstruction_error", "z_reconstruction_error"], "ring", 400, seed=3)}
+        model, ["knn_accuracy", "x_reconstruction_error", "z_reconstruction_error"],
+        Request(n=400, seed=3, data={"name": "ring"}))}
     assert rows["x_reconstruction_error"]["value"] == pytest.approx(0.0, abs=1e-8)
     assert rows["z_reconstruction_error"]["value"] == pytest.approx(0.0, abs=1e-8)
     assert rows["z_reconstruction_error_baseline"]["value"] == pytest.approx(1 / 3, abs=0.03)  # U[-1, 1] variance
@@ -53,7 +56,7 @@ def test_inversion_rows_are_exact_for_a_bigan_whose_networks_invert_each_other()
         nearest_neighbour_accuracy(reference, reference_labels, query, query_labels)[0])
     assert rows["knn_accuracy"]["n_real"] == 400 and rows["knn_accuracy"]["n_reference"] == 400
     with pytest.raises(Exception, match="digits"):
-        inversion_rows(model, ["reconstruction_class_accuracy_digits"], "ring", 10, seed=0)
+        inversion_rows(model, ["reconstruction_class_accuracy_digits"], Request(n=10, seed=0, data={"name": "ring"}))
 
 
 def test_untrained_copy_is_the_network_as_it_started():

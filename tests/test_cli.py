@@ -161,9 +161,9 @@ def test_conditional_model_trains_from_the_cli_and_reports_class_accuracy(tmp_pa
 
 
 def test_sample_chooses_the_classes_of_a_conditional_model(tmp_path, capsys):
-    from ganzoo import runs
+    from ganzoo import inference
 
-    one_class = runs.sample("cgan-digits", out=tmp_path / "sevens.png", n=8, labels=7)
+    one_class = inference.sample("cgan-digits", out=tmp_path / "sevens.png", n=8, labels=7)
     assert one_class.shape == (8, 32, 32, 1)
     classifier = DigitsClassifier()
     assert np.mean(classifier.predict(one_class) == 7) >= 0.75  # the shipped model draws sevens when asked

@@ -17,7 +17,7 @@ import pytest
 
 GOLDEN_FILE = Path(__file__).parent / "golden" / "weights.json"
 
-#: entry -> the `ganzoo.runs.train` flags of its golden run (float32, the default strategy).
+#: entry -> the `ganzoo.training.train` flags of its golden run (float32, the default strategy).
 GOLDEN_RUNS = {
     "gan-ring": {"epochs": 2, "seed": 0},
     "dcgan-digits": {"epochs": 1, "steps_per_epoch": 10, "seed": 0},
@@ -40,11 +40,11 @@ def golden_run(entry, out):
     TensorFlow's global seed, which other tests may have set (`keras.utils.set_random_seed`): unset it."""
     import tensorflow as tf
 
-    from ganzoo import runs
+    from ganzoo import run_folder, training
 
     tf.random.set_seed(None)
-    run_dir = runs.train(entry, out=out, tensorboard=False, verbose=0, **GOLDEN_RUNS[entry])
-    return weights_digest(runs.load_run(run_dir))
+    run_dir = training.train(entry, out=out, tensorboard=False, verbose=0, **GOLDEN_RUNS[entry])
+    return weights_digest(run_folder.load_run(run_dir))
 
 
 @pytest.mark.parametrize("entry", sorted(GOLDEN_RUNS))

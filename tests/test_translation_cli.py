@@ -71,7 +71,8 @@ def test_sampling_a_translator_or_translating_with_a_gan_says_which_command_to_u
     assert "use `ganzoo translate" in capsys.readouterr().err
     assert main(["evaluate", str(pix2pix_run), "--metrics", "modes"]) == 2
     err = capsys.readouterr().err
-    assert "A Pix2Pix is measured by ['l1', 'psnr', 'cycle_error'" in err and "Received: ['modes']" in err
+    assert "a Pix2Pix is a translator trained on aligned pairs (pix2pix), measured by ['l1', 'psnr'," in err
+    assert "['modes'] need a generator of samples from latents" in err and "Received: --metrics modes" in err
     assert main(["evaluate", str(pix2pix_run), "--metrics", "kid_digits"]) == 2
     assert "digits metrics after translation need outputs that are digits" in capsys.readouterr().err
 

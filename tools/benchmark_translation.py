@@ -5,7 +5,7 @@ For a pix2pix entry, trains the entry and an L1-only baseline (the same config w
 the held-out pairs (and, for digits, the classifier's accuracy on the outputs), in both inference
 modes (paper mode with test batches of the training batch size, so batch norm sees batches like
 those it was trained on). For a CycleGAN entry, trains it and reports cycle error, L1/PSNR against the known transform
-and class survival in both directions. Training goes through `ganzoo.runs.train` (the `ganzoo train`
+and class survival in both directions. Training goes through `ganzoo.training.train` (the `ganzoo train`
 path) into --work; results are printed and written as JSON.
 
     python tools/benchmark_translation.py pix2pix-edges2digits --seed 0 --json docs/benchmarks/translation_pix2pix-edges2digits_seed0.json
@@ -29,7 +29,7 @@ def train_and_measure(entry, run_dir, overrides, metrics, batch_size, previous=N
     re-measures the finished run there and keeps its timings) and measures it in both modes."""
     if previous is None:
         start_cpu, start_wall = time.process_time(), time.time()
-        ganzoo.runs.train(entry, out=run_dir, overrides=overrides, overwrite=True, verbose=2, tensorboard=False)
+        ganzoo.training.train(entry, out=run_dir, overrides=overrides, overwrite=True, verbose=2, tensorboard=False)
         timing = {"cpu_seconds": time.process_time() - start_cpu, "wall_seconds": time.time() - start_wall}
     else:
         if previous["overrides"] != overrides:

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 
 from ganzoo.data import load_arrays  # noqa: E402
 from ganzoo.networks.classifier import build_image_classifier  # noqa: E402
-from ganzoo.zoo.pretrained import record_artifact  # noqa: E402
+from ganzoo.artifacts import record_artifact  # noqa: E402
 
 ENTRY, FILENAME, IMAGE_SIZE = "digits-classifier", "classifier.keras", 32
 

@@ -12,8 +12,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import ganzoo  # noqa: E402
-from ganzoo import evaluation, runs  # noqa: E402
-from ganzoo.zoo.pretrained import record_artifact  # noqa: E402
+from ganzoo import evaluation, run_folder, training  # noqa: E402
+from ganzoo.artifacts import record_artifact  # noqa: E402
 
 METRICS = {"digits": ("fd_digits", "kid_digits", "cs_digits"), "ring": ("modes",), "grid": ("modes",)}
 SAMPLES = {"digits": 2000, "ring": 2500, "grid": 2500}
@@ -22,8 +22,8 @@ SAMPLES = {"digits": 2000, "ring": 2500, "grid": 2500}
 def ship(entry, out_dir, seed):
     config = ganzoo.get_config(entry, {"training.seed": seed})
     with tempfile.TemporaryDirectory() as scratch:
-        run_dir = runs.train(entry, out=Path(scratch) / entry, seed=seed, verbose=2, tensorboard=False)
-        trained = runs.load_run(run_dir)
+        run_dir = training.train(entry, out=Path(scratch) / entry, seed=seed, verbose=2, tensorboard=False)
+        trained = run_folder.load_run(run_dir)
     data = config["data"]["name"]
     shipped = ganzoo.zoo.build_from_config(config, sample_shape=trained.sample_shape, compile=False)
     shipped.set_weights(trained.get_weights())  # the networks and seed state, without optimiser state

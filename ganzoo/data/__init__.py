@@ -52,35 +52,91 @@ def _is_tfds_name(name):
                                              or name.startswith(".") or os.path.isdir(name))
 
 
+class OpenedSource:
+    """A data source read once (in-memory sources: their arrays; tfds: a stream), from which pipelines
+    of any batch size, order and labelling are made without reading it again. `open_source` makes
+    one; `load` is `open_source(...).batches(...)`."""
+
+    def __init__(self, name, make_batches, features=None):
+        self.name = name
+        self.features = features  # the examples, for in-memory single-sample sources; else None
+        self._make_batches = make_batches
+
+    def batches(self, batch_size, *, shuffle=True, seed=0, with_labels=False):
+        """A shuffled (by `seed`), batched, prefetched dataset; remainders that do not fill a batch are
+        dropped. Batches of features, (features, labels) when `with_labels`, or (first, second) images
+        for translation data."""
+        return self._make_batches(batch_size=batch_size, shuffle=shuffle, seed=seed, with_labels=with_labels)
+
+    @property
+    def element_shape(self):
+        """The shape of one example; for image pairs, (first shape, second shape)."""
+        spec = self.batches(1, shuffle=False).element_spec
+        if isinstance(spec, tuple):
+            return tuple(tuple(part.shape[1:]) for part in spec)
+        return tuple(spec.shape[1:])
+
+    def batches_per_epoch(self, batch_size):
+        """Full batches of `batch_size` in one pass, or None when the length is unknown (a stream)."""
+        count = int(self.batches(batch_size, shuffle=False).cardinality())
+        return count if count >= 0 else None
+
+
+def open_source(name, *, split="train", image_size=None, **options):
+    """Opens data `name` (resolved as described in this module's docstring) once. `options` go to the
+    source (e.g. `value_range=(0, 255)`, `key=` for .npz, `num_samples=` for mixtures, `data_dir=` and
+    `download=` for tfds; `reverse=True` swaps the sides of translation data)."""
+    kind = pair_kind(name)
+    if kind:
+        reverse = options.pop("reverse", False)
+
+        def no_labels(with_labels):
+            if with_labels:
+                raise DataError(f"{name} gives image pairs, not labelled samples: with_labels does not apply")
+
+        if translation.is_tfds_domains(name):
+            def tfds_pairs(with_labels, **batching):
+                no_labels(with_labels)
+                return translation.tfds_domains(name.removeprefix("tfds:"), split=split, image_size=image_size,
+                                                reverse=reverse, **batching, **options)
+
+            return OpenedSource(name, tfds_pairs)
+        pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse, **options)
+
+        def pair_batches(with_labels, **batching):
+            no_labels(with_labels)
+            return translation.pairs_dataset(pairs, source=name, **batching)
+
+        return OpenedSource(name, pair_batches)
+    if _is_tfds_name(name):
+        stream = sources.tfds_dataset(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
+
+        def tfds_batches(batch_size, shuffle, seed, with_labels):
+            dataset = stream
+            if shuffle:
+                dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+            if not with_labels:
+                dataset = dataset.map(lambda image, label: image)
+            return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+        return OpenedSource(name, tfds_batches)
+    features, labels = load_arrays(name, split=split, image_size=image_size, **options)
+
+    def array_batches(with_labels, **batching):
+        if with_labels and labels is None:
+            raise DataError(f"{name}: labels were asked for (with_labels=True) but this source has none")
+        return make_dataset(features, labels if with_labels else None, source=name, **batching)
+
+    return OpenedSource(name, array_batches, features)
+
+
 def load(name, *, batch_size, split="train", image_size=None, with_labels=False, shuffle=True, seed=0,
          **options):
-    """A shuffled, batched, prefetched dataset: batches of features, or (features, labels) pairs
-    when `with_labels`. Remainders that do not fill a batch are dropped. `options` go to the source
-    (e.g. `value_range=(0, 255)`, `key=` for .npz, `num_samples=` for mixtures, `data_dir=` and
-    `download=` for tfds).
+    """A shuffled, batched, prefetched dataset of data `name`: `open_source(name, split=split,
+    image_size=image_size, **options).batches(batch_size, shuffle=shuffle, seed=seed,
+    with_labels=with_labels)`.
 
     Translation data (`pair_kind(name)` is "paired" or "unpaired") gives batches of (first, second)
     images: aligned pairs, or two independently shuffled domains; `reverse=True` swaps the sides."""
-    kind = pair_kind(name)
-    if kind:
-        if with_labels:
-            raise DataError(f"{name} gives image pairs, not labelled samples: with_labels does not apply")
-        reverse = options.pop("reverse", False)
-        if translation.is_tfds_domains(name):
-            return translation.tfds_domains(name.removeprefix("tfds:"), split=split, image_size=image_size,
-                                            batch_size=batch_size, shuffle=shuffle, seed=seed, reverse=reverse,
-                                            **options)
-        pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse, **options)
-        return translation.pairs_dataset(pairs, batch_size=batch_size, shuffle=shuffle, seed=seed, source=name)
-    if _is_tfds_name(name):
-        dataset = sources.tfds_dataset(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
-        if shuffle:
-            dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
-        if not with_labels:
-            dataset = dataset.map(lambda image, label: image)
-        return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    features, labels = load_arrays(name, split=split, image_size=image_size, **options)
-    if with_labels and labels is None:
-        raise DataError(f"{name}: labels were asked for (with_labels=True) but this source has none")
-    return make_dataset(features, labels if with_labels else None, batch_size=batch_size, shuffle=shuffle,
-                        seed=seed, source=name)
+    return open_source(name, split=split, image_size=image_size, **options).batches(
+        batch_size, shuffle=shuffle, seed=seed, with_labels=with_labels)

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo.data.arrays import images_to_unit_range
-from ganzoo.data.sources import _check_split, digits, image_folder
+from ganzoo.data.sources import _check_split, digits, image_folder, tfds_dataset
 from ganzoo.errors import DataError
 
 #: Columns of the sample photos each colorize split may use (a 32-pixel gap between them).
@@ -45,6 +45,12 @@ class ImagePairs(NamedTuple):
 
     def reversed(self):
         return ImagePairs(self.second, self.first, self.second_labels, self.first_labels, self.paired)
+
+    def head(self, n):
+        """The first `n` examples of each side."""
+        return ImagePairs(self.first[:n], self.second[:n],
+                          *(None if labels is None else labels[:n] for labels in (self.first_labels, self.second_labels)),
+                          paired=self.paired)
 
 
 def _patches(image, size, stride):
@@ -177,19 +183,13 @@ def held_out_pairs(name, *, image_size=None, reverse=False, limit=None, split="t
     """`ImagePairs` of the held-out split, for evaluation; streamed tfds sets give their first `limit`
     (default 200) examples of each domain (testA, testB), read from `data_dir`."""
     if is_tfds_domains(name):
-        from ganzoo.data.sources import tfds_dataset
-
         domains = [np.stack([image.numpy() for image, _ in tfds_dataset(
             name.removeprefix("tfds:"), split=f"{split}{side}", image_size=image_size,
             data_dir=data_dir).take(limit or 200)])
             for side in ("BA" if reverse else "AB")]
         return ImagePairs(domains[0], domains[1], None, None, paired=False)
     pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse)
-    if limit is not None:
-        pairs = ImagePairs(pairs.first[:limit], pairs.second[:limit],
-                           *(None if labels is None else labels[:limit]
-                             for labels in (pairs.first_labels, pairs.second_labels)), paired=pairs.paired)
-    return pairs
+    return pairs if limit is None else pairs.head(limit)
 
 
 def known_transforms(name, reverse=False):
@@ -245,8 +245,6 @@ def tfds_domains(name, *, split="train", image_size=None, batch_size, shuffle=Tr
                  **options):
     """(a, b) batches of a tensorflow-datasets `cycle_gan/*` set: splits <split>A and <split>B,
     streamed from disk."""
-    from ganzoo.data.sources import tfds_dataset
-
     domains = [tfds_dataset(name, split=f"{split}{side}", image_size=image_size, **options).map(lambda x, _: x)
                for side in ("BA" if reverse else "AB")]
     sizes = [int(d.cardinality()) for d in domains]

@@ -7,9 +7,11 @@ not FID, and `kid_digits` the matching kernel distance. Images are float NHWC in
 channel, any square size (resized bilinearly to the classifier's 32x32).
 """
 
+import keras
 import numpy as np
 import tensorflow as tf
 
+from ganzoo.artifacts import load_keras_model, read_manifest
 from ganzoo.metrics.feature_statistics import frechet_distance, kernel_inception_distance
 from ganzoo.networks.classifier import FEATURES_LAYER
 
@@ -20,10 +22,6 @@ class DigitsClassifier:
     """The shipped classifier as a feature extractor and labeller."""
 
     def __init__(self, directory=None):
-        import keras
-
-        from ganzoo.zoo.pretrained import load_keras_model, read_manifest
-
         self.model = load_keras_model(ENTRY, FILENAME, directory)
         self.metadata = read_manifest(directory)[ENTRY]
         self.image_size = int(self.model.input.shape[1])

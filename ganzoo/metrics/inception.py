@@ -8,6 +8,7 @@ would be) -> bilinear resize to 299x299 -> grayscale tiled to RGB -> InceptionV3
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -43,8 +44,6 @@ class InceptionFeatures:
     `allow_download=False`), a path to the .h5 weights file, or None (random; for tests only)."""
 
     def __init__(self, weights="imagenet", allow_download=True):
-        import keras
-
         if weights == "imagenet" and not cached_weights_path().is_file() and not allow_download:
             raise PretrainedError(f"InceptionV3 weights are not in the Keras cache ({cached_weights_path()}) and "
                                   f"downloads are off. Offline alternatives: {OFFLINE_ALTERNATIVES}")

@@ -2,6 +2,7 @@
 BiGAN paper (Donahue et al. 2017, Table 1): each held-out example takes the label of its nearest
 training example in feature space (Euclidean); and the untrained network that learned features must beat."""
 
+import keras
 import numpy as np
 
 
@@ -32,6 +33,4 @@ def untrained_copy(network):
     seed them, so this is the network as it started training): the baseline a learned representation
     must beat, since a random projection through the same layers keeps much of the inputs'
     neighbourhood structure."""
-    import keras
-
     return keras.models.clone_model(network)

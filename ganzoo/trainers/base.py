@@ -31,10 +31,6 @@ import tensorflow as tf
 from ganzoo import distribute, precision
 from ganzoo.trainers.ema import ExponentialMovingAverage
 
-#: What a game's networks are (a trainer's `layout`); see `AdversarialTrainer.layout`.
-LATENT_LAYOUTS = ("latent", "joint")
-TRANSLATION_LAYOUTS = ("paired", "unpaired")
-LAYOUTS = LATENT_LAYOUTS + TRANSLATION_LAYOUTS
 
 _SEED_STATE_KEY = "seed_generator_state"
 _STEP_KEY = "step_counter"

@@ -19,7 +19,7 @@ from ganzoo import networks
 from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
 from ganzoo.networks.patchgan import RECEPTIVE_FIELDS
 from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix
-from ganzoo.trainers.base import LATENT_LAYOUTS, LAYOUTS, TRANSLATION_LAYOUTS
+from ganzoo.layouts import LATENT_LAYOUTS, LAYOUTS, TRANSLATION_LAYOUTS
 from ganzoo.zoo.schema import Field
 
 

@@ -4,46 +4,23 @@ An entry `<model>-<dataset>` is the file `zoo_configs/<entry>.yaml`. `build` tur
 validated config) into a compiled trainer whose networks match the entry's data.
 """
 
-import os
-import sys
-from pathlib import Path
-
 import keras
 
+from ganzoo import artifacts, precision
 from ganzoo import data as ganzoo_data
-from ganzoo import precision
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.networks.layers import MINIBATCH_STD_GROUP
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
+from ganzoo.zoo.entries import entry_paths, list_models  # noqa: F401 (list_models: part of the registry API)
 from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
-
-
-def config_dirs():
-    """Where zoo configs are looked for: $GANZOO_CONFIG_DIR, the source checkout, the installed copy."""
-    candidates = [os.environ.get("GANZOO_CONFIG_DIR"),
-                  Path(__file__).resolve().parents[2] / "zoo_configs",
-                  Path(sys.prefix) / "share" / "ganzoo" / "zoo_configs"]
-    return [Path(c) for c in candidates if c and Path(c).is_dir()]
-
-
-def _entry_paths():
-    paths = {}
-    for directory in reversed(config_dirs()):  # earlier directories win
-        paths.update({path.stem: path for path in sorted(directory.glob("*.yaml"))})
-    return dict(sorted(paths.items()))
-
-
-def list_models():
-    """{entry name: one-line description} for every zoo entry."""
-    return {name: load_config_file(path)["description"] for name, path in _entry_paths().items()}
 
 
 def get_config(name, overrides=None):
     """The validated config of entry `name` (or of a YAML file path) with `overrides` applied."""
     if str(name).endswith((".yaml", ".yml")):
         return load_config_file(name, overrides)
-    paths = _entry_paths()
+    paths = entry_paths()
     if name not in paths:
         raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(paths)} (see `ganzoo list`). "
                                 f"Received: {name!r}")
@@ -67,13 +44,10 @@ def data_options(data_config):
     return options
 
 
-def sample_shape_of(data_config):
-    """The shape of one example of the config's dataset; for image pairs, (first shape, second shape)."""
-    dataset = ganzoo_data.load(data_config["name"], batch_size=1, shuffle=False, **data_options(data_config))
-    spec = dataset.element_spec
-    if isinstance(spec, tuple):
-        return tuple(tuple(part.shape[1:]) for part in spec)
-    return tuple(spec.shape[1:])
+def open_training_data(data_config):
+    """The config's training data, read once (a `ganzoo.data.OpenedSource`): its example shape, its
+    length and the training pipeline all come from it."""
+    return ganzoo_data.open_source(data_config["name"], **data_options(data_config))
 
 
 def _check_data_fits_game(config, kind):
@@ -95,23 +69,25 @@ def _check_data_fits_game(config, kind):
                           f"pix2pix or cyclegan). Received: data.name={name!r}")
 
 
-def training_dataset(config, model, *, seed=None, shuffle=True):
+def training_dataset(config, model, *, seed=None, shuffle=True, source=None):
     """The dataset `model.fit` trains on for this config: batches of k minibatches (see
-    `real_batch_size`), with labels for conditional models; shuffled by `seed` (default: the config's)."""
+    `real_batch_size`), with labels for conditional models; shuffled by `seed` (default: the config's).
+    `source`: the config's data already opened (default: open it)."""
     data = config["data"]
+    source = source or open_training_data(data)
     seed = config["training"]["seed"] if seed is None else seed
-    return ganzoo_data.load(data["name"], batch_size=model.real_batch_size(data["batch_size"]), seed=seed,
-                            shuffle=shuffle, with_labels=model.conditional, **data_options(data))
+    return source.batches(model.real_batch_size(data["batch_size"]), seed=seed, shuffle=shuffle,
+                          with_labels=model.conditional)
 
 
-def training_steps(config, model):
+def training_steps(config, model, source=None):
     """Training steps of the config's whole run: epochs x steps per epoch (counted from the data)."""
     training, data = config["training"], config["data"]
     steps_per_epoch = training["steps_per_epoch"]
     if steps_per_epoch is None:
-        dataset = training_dataset(config, model, shuffle=False)
-        steps_per_epoch = int(dataset.cardinality())
-        if steps_per_epoch < 1:
+        steps_per_epoch = (source or open_training_data(data)).batches_per_epoch(
+            model.real_batch_size(data["batch_size"]))
+        if not steps_per_epoch:
             raise ConfigError(f"The length of {data['name']!r} is unknown, so a learning-rate decay needs "
                               f"training.steps_per_epoch. Received: training.steps_per_epoch=None")
     return training["epochs"] * steps_per_epoch
@@ -143,13 +119,17 @@ def _check_batch_fits_discriminator(config):
                               f"Received: data.batch_size={batch}")
 
 
-def build_from_config(config, sample_shape=None, compile=True):
-    """A trainer from a validated config; `sample_shape` defaults to the shape of the config's data."""
+def build_from_config(config, sample_shape=None, compile=True, source=None):
+    """A trainer from a validated config; `sample_shape` defaults to the shape of the config's data
+    (`source`, the data already opened, or opened here when needed)."""
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]
     _check_batch_fits_discriminator(config)
     _check_data_fits_game(config, kind)
-    sample_shape = tuple(sample_shape or sample_shape_of(config["data"]))
+    if sample_shape is None:
+        source = source or open_training_data(config["data"])
+        sample_shape = source.element_shape
+    sample_shape = tuple(sample_shape)
     options = {name: model_config[name] for name in kind.options}
     game = {"loss": model_config["loss"]}
     if kind.latent:
@@ -169,7 +149,7 @@ def build_from_config(config, sample_shape=None, compile=True):
         raise ConfigError(f"Cannot build {model_config['type']} for data of shape {sample_shape}: {error}") from None
     if compile:
         decays = any(config["optimizer"][p.name]["decay"] != "none" for p in model.players())
-        steps = training_steps(config, model) if decays else None
+        steps = training_steps(config, model, source) if decays else None
         model.compile(optimizers={p.name: build_optimizer(config["optimizer"][p.name],
                                                           steps and int(round(steps * model.updates_per_step(p.name))))
                                   for p in model.players()},
@@ -185,10 +165,8 @@ def build(name, *, compile=True, **overrides):
 
 def load(name):
     """The pretrained model of zoo entry `name`, after checking its sha256 against the manifest."""
-    from ganzoo.zoo.pretrained import load_keras_model, read_manifest
-
-    if name not in _entry_paths():
-        raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(_entry_paths())}. Received: {name!r}")
-    if name not in read_manifest():
+    if name not in entry_paths():
+        raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(entry_paths())}. Received: {name!r}")
+    if name not in artifacts.read_manifest():
         raise PretrainedError(f"Zoo entry {name!r} has no pretrained model yet; train it with `ganzoo train {name}`")
-    return load_keras_model(name, "model.keras")
+    return artifacts.load_keras_model(name, "model.keras")

@@ -8,7 +8,7 @@ import pytest
 from ganzoo.data import load_arrays
 from ganzoo.errors import PretrainedError
 from ganzoo.metrics.digits import DigitsClassifier, class_accuracy, classifier_score, digits_scores
-from ganzoo.zoo.pretrained import pretrained_dir, read_manifest, verified_path
+from ganzoo.artifacts import pretrained_dir, read_manifest, verified_path
 
 
 @pytest.fixture(scope="module")

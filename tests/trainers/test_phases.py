@@ -113,12 +113,10 @@ def test_lazy_phase_runs_on_its_steps_only_plainly_jit_compiled_and_mirrored(thr
 
 
 def test_a_new_game_needs_no_edit_in_runs_evaluation_or_callbacks(three_phase_entry, tmp_path):
-    run_dir = ganzoo.runs.train(str(three_phase_entry), out=tmp_path / "run", verbose=0, image_every_steps=4,
-                                metrics_every_epochs=1)
+    run_dir = ganzoo.training.train(str(three_phase_entry), out=tmp_path / "run", verbose=0, image_every_steps=4,
+                                    metrics_every_epochs=1)
     assert (run_dir / "samples.png").is_file() and list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
-    restored = ganzoo.runs.load_run(run_dir)
+    restored = ganzoo.run_folder.load_run(run_dir)
     assert type(restored) is ThreePhaseGAN and int(restored.step_counter.numpy()) == STEPS
-    from ganzoo import evaluation
-
-    rows = evaluation.evaluate(run_dir, metrics=["modes"], n=100)
+    rows = ganzoo.evaluation.evaluate(run_dir, metrics=["modes"], n=100)
     assert {row["metric"] for row in rows} == {"modes_captured", "high_quality_fraction", "reverse_kl"}

@@ -5,7 +5,7 @@ import pytest
 import ganzoo
 from ganzoo import evaluation
 from ganzoo.errors import PretrainedError
-from ganzoo.zoo.pretrained import read_manifest
+from ganzoo.artifacts import read_manifest
 
 SHIPPED = sorted(set(read_manifest()) & set(ganzoo.list_models()))
 
@@ -29,9 +29,9 @@ def test_pretrained_entry_loads_and_reproduces_its_manifest_metrics(entry):
 
 
 def test_entry_without_pretrained_model_says_how_to_get_one(monkeypatch):
-    import ganzoo.zoo.pretrained as pretrained
+    import ganzoo.artifacts as artifacts
 
-    monkeypatch.setattr(pretrained, "read_manifest", lambda directory=None: {})
+    monkeypatch.setattr(artifacts, "read_manifest", lambda directory=None: {})
     with pytest.raises(PretrainedError, match="no pretrained model yet; train it with `ganzoo train gan-ring`"):
         ganzoo.load("gan-ring")
 

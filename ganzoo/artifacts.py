@@ -20,7 +20,7 @@ MANIFEST = "manifest.json"
 
 def pretrained_dir():
     """$GANZOO_PRETRAINED_DIR, else the source checkout's pretrained/, else the installed copy."""
-    for candidate in (os.environ.get("GANZOO_PRETRAINED_DIR"), Path(__file__).resolve().parents[2] / "pretrained",
+    for candidate in (os.environ.get("GANZOO_PRETRAINED_DIR"), Path(__file__).resolve().parents[1] / "pretrained",
                       Path(sys.prefix) / "share" / "ganzoo" / "pretrained"):
         if candidate and (Path(candidate) / MANIFEST).is_file():
             return Path(candidate)

@@ -1,0 +1,71 @@
+"""`ganzoo evaluate`: the rows of the requested metrics (see `catalogue`), each with N, seed, feature
+extractor, ganzoo version and source."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+import ganzoo
+from ganzoo.errors import DataError, GanzooError
+from ganzoo.evaluation import catalogue
+from ganzoo.layouts import TRANSLATION_LAYOUTS
+from ganzoo.run_folder import load_run, run_data_config
+
+#: Samples a generator is measured on when `n` is not given.
+DEFAULT_SAMPLES = 2000
+
+
+def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic",
+             batch_size=None):
+    """Evaluates the model of a run folder, .keras file or zoo entry; returns the rows and writes them
+    as JSON to `out`. `n`: generated samples (default 2000); translation models are measured on the
+    whole held-out split, or its first `n` examples, in inference `mode` with test batches of
+    `batch_size`. `data` names the training data when `source` does not record it."""
+    catalogue.check_known(metrics)  # before the model is loaded
+    if n is not None and n < 2:
+        raise GanzooError(f"--n must be at least 2. Received: {n}")
+    model = load_run(source)
+    measures = catalogue.resolve(metrics, model.layout, type(model).__name__)
+    translating = model.layout in TRANSLATION_LAYOUTS
+    if mode != "deterministic" and not translating:
+        raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
+    try:
+        data_config, unknown = run_data_config(source, data), None
+    except DataError as error:
+        data_config, unknown = None, str(error)
+    if data and translating:  # only a name was given: the model's training size
+        data_config["image_size"] = model.source_shape[0]
+    request = catalogue.Request(n=n if translating or n is not None else DEFAULT_SAMPLES, seed=seed, data=data_config,
+                                mode=mode, batch_size=batch_size, unknown_data=unknown or "")
+    rows = []
+    for measure, names in measures:
+        try:
+            rows += measure(model, names, request)
+        except DataError:
+            raise
+        except ValueError as error:  # data that does not fit the model, a bad batch size
+            if not translating:
+                raise
+            raise DataError(f"Cannot measure {type(model).__name__} on {data_config['name']!r}: {error}") from None
+    return _finish_rows(rows, source, seed, out)
+
+
+def _finish_rows(rows, source, seed, out):
+    for row in rows:
+        row.update(seed=seed, ganzoo_version=ganzoo.__version__, source=str(source))
+    if out:
+        Path(out).write_text(json.dumps(rows, indent=1) + "\n")
+    return rows
+
+
+def format_table(rows):
+    width = max([24] + [len(row["metric"]) for row in rows])
+    lines = [f"{'metric':<{width}} {'value':>12} {'+- std':>9} {'N fake':>7} {'N real':>7}  note"]
+    for row in rows:
+        value = row["value"]
+        shown = f"{value:.4f}" if isinstance(value, float) and np.isfinite(value) else str(value)
+        std = f"{row['std']:.4f}" if "std" in row else ""
+        lines.append(f"{row['metric']:<{width}} {shown:>12} {std:>9} {row.get('n_fake', ''):>7} "
+                     f"{row.get('n_real', '') or '':>7}  {row.get('note', '')}")
+    return "\n".join(lines)
