@@ -29,6 +29,8 @@ def _parser():
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set optimizer.generator.learning_rate=1e-4")
     train.add_argument("--overwrite", action="store_true", help="replace a finished or different run in --out")
+    train.add_argument("--accept-changes", action="store_true",
+                       help="resume the unfinished run in --out with changed settings (logged in its changes.log)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
     train.add_argument("--image-every", type=int, default=200, help="steps between TensorBoard sample pictures")
@@ -80,16 +82,16 @@ def run(argv):
             print(f"{name:<{width}}  {description}")
     elif args.command == "train":
         overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
-        run_dir = ganzoo.training.train(args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite,
-                             epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
-                             seed=args.seed, verbose=0 if args.quiet else "auto",
-                             tensorboard=not args.no_tensorboard, image_every_steps=args.image_every,
-                             metrics_every_epochs=args.metrics_every)
-        print(f"Trained {args.entry}: model, samples, checkpoints and config in {run_dir}")
+        run_dir = ganzoo.training.train(
+            args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite, accept_changes=args.accept_changes,
+            epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size, seed=args.seed,
+            verbose=0 if args.quiet else "auto", tensorboard=not args.no_tensorboard,
+            image_every_steps=args.image_every, metrics_every_epochs=args.metrics_every)
+        print(f"Trained {args.entry}: model, samples, backups and config in {run_dir}")
     elif args.command == "evaluate":
-        rows = ganzoo.evaluation.evaluate(args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
-                                   n=args.n, seed=args.seed, data=args.data, out=args.json, mode=args.mode,
-                                   batch_size=args.batch_size)
+        rows = ganzoo.evaluation.evaluate(
+            args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()], n=args.n, seed=args.seed,
+            data=args.data, out=args.json, mode=args.mode, batch_size=args.batch_size)
         print(ganzoo.evaluation.format_table(rows))
     elif args.command == "sample":
         ganzoo.inference.sample(args.source, out=args.out, n=args.n, seed=args.seed,
@@ -107,9 +109,9 @@ def main(argv=None):
         run(sys.argv[1:] if argv is None else argv)
     except GanzooError as error:
         print(f"ganzoo: error: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_status", 2)
     except KeyboardInterrupt:
-        print("ganzoo: interrupted; rerun the same command to resume from the last finished epoch", file=sys.stderr)
+        print("ganzoo: interrupted; rerun the same command to resume from the newest backup", file=sys.stderr)
         return 130
     return 0
 

@@ -6,6 +6,9 @@ replicas' gradients, so a replica's loss is divided by the number of replicas be
 reported losses stay unscaled.
 """
 
+import json
+import os
+
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker_mirrored", "tpu")
@@ -44,3 +47,15 @@ def get_strategy(name="default", tpu_address=None):
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     raise ValueError(f"Unknown distribution strategy. Expected one of {STRATEGIES}. Received: strategy={name!r}")
+
+
+def is_chief():
+    """Whether this process writes shared files (backups, logs): the chief of a multi-worker cluster
+    (TF_CONFIG's task "chief", or worker 0 when the cluster has no chief), or any single process."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task, cluster = config.get("task") or {}, config.get("cluster") or {}
+    if not task:
+        return True
+    if "chief" in cluster:
+        return task.get("type") == "chief"
+    return task.get("type") == "worker" and int(task.get("index", 0)) == 0

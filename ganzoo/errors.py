@@ -35,3 +35,15 @@ class TrainingDivergedError(GanzooError, RuntimeError):
 
 class PretrainedError(GanzooError):
     """A pretrained artefact that is missing, unknown, or whose bytes do not match its manifest."""
+
+
+class BackupError(GanzooError):
+    """A backup that cannot be written (full disk, denied write) or read back (damaged file)."""
+
+
+class TrainingInterrupted(GanzooError):
+    """Training stopped by SIGTERM or SIGINT after writing a backup; `exit_status` is 128 + the signal."""
+
+    def __init__(self, message, exit_status):
+        super().__init__(message)
+        self.exit_status = exit_status

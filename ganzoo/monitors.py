@@ -6,6 +6,7 @@ import math
 
 import keras
 
+from ganzoo import backup
 from ganzoo import data as ganzoo_data
 from ganzoo.errors import TrainingDivergedError
 from ganzoo.layouts import TRANSLATION_LAYOUTS
@@ -16,27 +17,32 @@ from ganzoo.evaluation.mixtures import MODE_KEYS
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Raises `TrainingDivergedError` at the first batch whose logged losses are not finite.
+    """Raises `TrainingDivergedError` at the first step whose logged losses are not finite, naming the
+    step, the phase that reported them and the last good backup in `backup_dir`.
 
     Unlike `keras.callbacks.TerminateOnNaN` it checks every logged value, not only "loss", and it
-    raises instead of ending training normally, so BackupAndRestore keeps the last good epoch."""
+    raises instead of ending training normally, so no backup of the diverged state is written (put it
+    before `backup.BackupSchedule`)."""
 
-    def __init__(self, run_dir=None):
+    def __init__(self, backup_dir=None):
         super().__init__()
-        self.run_dir = run_dir
-        self.epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.backup_dir = backup_dir
 
     def on_train_batch_end(self, batch, logs=None):
         bad = {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
-        if bad:
-            where = f" The last good state (end of epoch {self.epoch}) is kept in {self.run_dir}/backup." \
-                if self.run_dir else ""
-            raise TrainingDivergedError(f"Training diverged at epoch {self.epoch + 1}, batch {batch + 1}: "
-                                        f"non-finite {bad}. Try a lower learning rate "
-                                        f"(--set optimizer.discriminator.learning_rate=...).{where}")
+        if not bad:
+            return
+        step = int(self.model.step_counter.numpy())
+        phases = sorted({self.model.phase_of_metric(name) or "?" for name in bad})
+        reporting = [phase.split("/")[0] for phase in phases if phase != "?"]
+        players = list(dict.fromkeys(reporting + list(self.model.player_names)))  # the reporting player first
+        kept = backup.backups(self.backup_dir) if self.backup_dir else []
+        where = (f"The last good backup is of step {kept[0][0]} ({kept[0][1]}); a rerun resumes from it."
+                 if kept else "No backup was written yet; a rerun starts from step 0.")
+        lower = " and/or ".join(f"--set optimizer.{player}.learning_rate=..." for player in players)
+        raise TrainingDivergedError(f"Training diverged at step {step} (phase {', '.join(phases)}): non-finite "
+                                    f"{bad}. {where} To go on with lower learning rates, rerun with {lower} "
+                                    f"--accept-changes.")
 
 
 def quality_monitor(model, data_config, held_out=None, training_examples=None):

@@ -3,9 +3,9 @@ loading a run's model.
 
 Run folder layout:
     config.yaml        the resolved, validated config (written first)
-    backup/            Keras BackupAndRestore state; an interrupted run resumes from it when rerun
-    checkpoints/       last.keras, the whole model at the end of the latest epoch
-    history.csv        per-epoch losses
+    backup/            the two newest backups (`ganzoo.backup`); an interrupted run resumes from them
+    changes.log        settings changed on resume (`--accept-changes`, execution settings), with the step
+    history.csv        per-epoch losses, one row per finished epoch
     tensorboard/       scalars and sample pictures (`tensorboard --logdir RUN`)
     model.keras        the final model (written last, atomically: its presence means "finished")
     samples.png        samples from fixed latents (a grid of images, or a scatter plot of 2D points);
@@ -15,61 +15,93 @@ Run folder layout:
                        lines from each 2D point x to G(E(x)) (see `pictures.reconstruction_picture`)
 
 A rerun into the same folder with the same config resumes; with a different config, or into a
-finished run, it stops with an error.
+finished run, it stops with an error. Execution settings (`EXECUTION_SETTINGS`: precision, XLA,
+determinism, backup frequency) may change on resume; the rest of the config is the run's identity,
+changed only when asked (`accept_changes`), and every change is logged in changes.log.
 """
 
+import csv
+import io
 import os
 import shutil
+import time
 from pathlib import Path
 
 import keras
 import yaml
 
+from ganzoo import backup
 from ganzoo.errors import DataError, RunDirectoryError
 from ganzoo.trainers.base import AdversarialTrainer
 from ganzoo.zoo import registry
+from ganzoo.zoo.config import dump_config
 
 CONFIG_FILE, MODEL_FILE, SAMPLES_FILE = "config.yaml", "model.keras", "samples.png"
-RECONSTRUCTIONS_FILE, HISTORY_FILE = "reconstructions.png", "history.csv"
-BACKUP_DIR, CHECKPOINT_DIR, TENSORBOARD_DIR = "backup", "checkpoints", "tensorboard"
-LAST_CHECKPOINT = "last.keras"
+RECONSTRUCTIONS_FILE, HISTORY_FILE, CHANGES_FILE = "reconstructions.png", "history.csv", "changes.log"
+BACKUP_DIR, TENSORBOARD_DIR = "backup", "tensorboard"
+
+#: Config keys that say how a run executes, not what it computes: they may change when a run resumes
+#: (bit-identity with an uninterrupted run is then not promised).
+EXECUTION_SETTINGS = ("training.precision", "training.jit_compile", "training.deterministic",
+                      "training.checkpoint_every_steps", "training.checkpoint_every_seconds")
 
 
-def _first_difference(old, new, prefix=""):
+def differences(old, new, prefix=""):
+    """[(dotted key, old value, new value)] where two configs differ."""
+    found = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            found = _first_difference(a, b, f"{prefix}{key}.")
-            if found:
-                return found
+            found += differences(a, b, f"{prefix}{key}.")
         elif a != b:
-            return f"{prefix}{key}: {a!r} in the folder, {b!r} now"
-    return None
+            found.append((f"{prefix}{key}", a, b))
+    return found
 
 
-def prepare_run_dir(run_dir, config, overwrite):
-    """Checks `run_dir` can hold this run; returns True when it resumes an interrupted one."""
+def _describe(changes):
+    return ", ".join(f"{key}: {old!r} in the folder, {new!r} now" for key, old, new in changes)
+
+
+def prepare_run_dir(run_dir, config, overwrite, accept_changes=False):
+    """Checks `run_dir` can hold this run; returns the changes to log when it resumes an interrupted
+    one ([] when nothing changed), or None for a fresh run. Identity changes are refused unless
+    `accept_changes`."""
     if not run_dir.exists():
-        return False
+        return None
     if (run_dir / MODEL_FILE).exists():
         if not overwrite:
             raise RunDirectoryError(f"{run_dir} already holds a finished run ({MODEL_FILE}). Choose another --out "
                                     f"or pass --overwrite. Received: --out {run_dir}")
         shutil.rmtree(run_dir)
-        return False
+        return None
     if not (run_dir / CONFIG_FILE).exists():
         if any(run_dir.iterdir()):
             raise RunDirectoryError(f"{run_dir} is not empty and is not a ganzoo run folder (no {CONFIG_FILE}). "
                                     f"Received: --out {run_dir}")
-        return False
-    difference = _first_difference(read_config(run_dir), config)
-    if difference is None:
-        return True
-    if overwrite:
+        return None
+    changes = differences(read_config(run_dir), config)
+    identity = [change for change in changes if change[0] not in EXECUTION_SETTINGS]
+    if identity and overwrite:
         shutil.rmtree(run_dir)
-        return False
-    raise RunDirectoryError(f"{run_dir} holds an unfinished run of a different config ({difference}). Rerun "
-                            f"with the same settings to resume, or pass --overwrite. Received: --out {run_dir}")
+        return None
+    if identity and not accept_changes:
+        raise RunDirectoryError(f"{run_dir} holds an unfinished run of a different config ({_describe(identity[:1])}). "
+                                f"Rerun with the same settings to resume, pass --accept-changes to resume it with "
+                                f"the new settings, or --overwrite to start again. Received: --out {run_dir}")
+    return changes
+
+
+def record_changes(run_dir, config, changes, step):
+    """Makes `config` the run's config and appends `changes` (made when resuming at `step`) to
+    changes.log."""
+    if not changes:
+        return
+    write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with open(run_dir / CHANGES_FILE, "a") as log:
+        for key, old, new in changes:
+            kind = "execution" if key in EXECUTION_SETTINGS else "identity"
+            log.write(f"{stamp} resumed at step {step}: {key} {old!r} -> {new!r} ({kind})\n")
 
 
 def read_config(run_dir):
@@ -86,13 +118,14 @@ def write_atomically(path, write):
 
 
 def load_run(path):
-    """The model of a run folder (its model.keras), of a `.keras` file, or of a zoo entry's
-    pretrained artefact (sha256-checked)."""
+    """The model of a run folder (its model.keras, or while it trains its newest readable backup), of
+    a `.keras` file, or of a zoo entry's pretrained artefact (sha256-checked)."""
     if not Path(path).exists() and not str(path).endswith(".keras"):
         return registry.load(str(path))
     path = Path(path)
     if path.is_dir():
-        path = path / MODEL_FILE if (path / MODEL_FILE).exists() else path / CHECKPOINT_DIR / LAST_CHECKPOINT
+        found = None if (path / MODEL_FILE).exists() else backup.newest_readable(path)
+        path = path / MODEL_FILE if found is None else found[0]
     if not path.is_file() or path.suffix != ".keras":
         raise DataError(f"Expected a run folder (with {MODEL_FILE}) or a .keras file. Received: {path}")
     model = keras.models.load_model(path)
@@ -111,3 +144,47 @@ def run_data_config(source, data=None):
     if not Path(source).exists() and str(source) in registry.list_models():  # a zoo entry
         return registry.get_config(str(source))["data"]
     raise DataError(f"Cannot tell which data {source} was trained on; pass --data (e.g. digits, ring, grid)")
+
+
+class EpochHistory(keras.callbacks.Callback):
+    """Appends one row per finished epoch to history.csv (epoch, then the logs' keys in sorted order, as
+    `keras.callbacks.CSVLogger` writes them); an epoch cut short by a stop leaves no row, so that its
+    rerun writes it once."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._batches < (self.params.get("steps") or 0) or not logs:
+            return
+        keys = sorted(logs)
+        new_file = not self.path.exists() or self.path.stat().st_size == 0
+        with open(self.path, "a", newline="") as file:
+            writer = csv.writer(file)
+            if new_file:
+                writer.writerow(["epoch", *keys])
+            writer.writerow([epoch, *(float(logs[key]) for key in keys)])
+            file.flush()
+            os.fsync(file.fileno())
+
+
+def keep_history_before(path, epoch):
+    """Drops the rows of `epoch` and later from history.csv (written before a kill that the resumed
+    run repeats), so every epoch appears exactly once."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    kept = rows[:1] + [row for row in rows[1:] if row and int(row[0]) < epoch]
+    if len(kept) != len(rows):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(kept)
+        write_atomically(path, lambda partial: partial.write_text(buffer.getvalue()))

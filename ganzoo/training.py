@@ -1,19 +1,26 @@
-"""`ganzoo train`: config -> data (read once) -> model -> fit -> artefacts in a run folder.
+"""`ganzoo train`: config -> data (read once) -> model -> fit -> artefacts in a run folder, resumable
+from any point.
 
 Everything a user can get wrong (config, data, entry name, folder) is checked before the folder is
-created, so a failed start leaves nothing behind. The run folder's layout is `ganzoo.run_folder`'s.
+created, so a failed start leaves nothing behind. The run folder's layout is `ganzoo.run_folder`'s;
+backups are `ganzoo.backup`'s. Training reads an endless stream whose batch of step s depends only on
+(seed, s), so a rerun resumes at the step of the newest backup and, for in-memory data, ends with the
+weights of a run that was never interrupted (same machine, same execution settings).
 """
 
+import signal
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
-from ganzoo import held_out, images, pictures
-from ganzoo.callbacks import GANTensorBoard
+from ganzoo import backup, held_out, images, pictures
+from ganzoo.callbacks import GANTensorBoard, last_logged_step
+from ganzoo.errors import ConfigError, TrainingInterrupted
 from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.monitors import StopOnNonFiniteLoss, quality_monitor
-from ganzoo.run_folder import (BACKUP_DIR, CHECKPOINT_DIR, CONFIG_FILE, HISTORY_FILE, LAST_CHECKPOINT, MODEL_FILE,
-                               RECONSTRUCTIONS_FILE, SAMPLES_FILE, TENSORBOARD_DIR, prepare_run_dir,
+from ganzoo.run_folder import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, RECONSTRUCTIONS_FILE, SAMPLES_FILE,
+                               TENSORBOARD_DIR, EpochHistory, keep_history_before, prepare_run_dir, record_changes,
                                write_atomically)
 from ganzoo.zoo import registry
 from ganzoo.zoo.config import dump_config
@@ -32,16 +39,23 @@ def training_overrides(*, epochs=None, steps_per_epoch=None, batch_size=None, se
     return merged
 
 
-def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", tensorboard=True,
-          image_every_steps=200, metrics_every_epochs=5, **flags):
+def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=False, verbose="auto",
+          tensorboard=True, image_every_steps=200, metrics_every_epochs=5, **flags):
     """Trains zoo entry `entry` (or a YAML config path) into the folder `out` (default
-    runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. TensorBoard logs go to
-    out/tensorboard unless `tensorboard=False`. Returns the run folder."""
+    runs/<entry>); `flags` are epochs, steps_per_epoch, batch_size, seed. Rerun into the same folder
+    to resume; `accept_changes` resumes it with changed settings (e.g. a lower learning rate after a
+    divergence). TensorBoard logs go to out/tensorboard unless `tensorboard=False`. Returns the run
+    folder."""
     config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
     data_config, training = config["data"], config["training"]
+    if training["deterministic"] and training["jit_compile"]:
+        raise ConfigError("training.deterministic turns XLA off in TensorFlow, so it cannot be combined with "
+                          "training.jit_compile. Received: training.deterministic=True, training.jit_compile=True")
+    if training["deterministic"]:
+        tf.config.experimental.enable_op_determinism()
     source = registry.open_training_data(data_config)  # read once: shape, length and batches come from it
     model = registry.build_from_config(config, source=source)
-    dataset = registry.training_dataset(config, model, source=source)
+    steps_per_epoch = registry.steps_per_epoch(config, model, source)
     translating = model.layout in TRANSLATION_LAYOUTS
     monitored = held_out.held_out_examples(data_config, n=MONITOR_EXAMPLES) if translating else None
     examples = monitored.head(PICTURE_EXAMPLES) if translating else None
@@ -49,22 +63,47 @@ def train(entry, *, out=None, overrides=None, overwrite=False, verbose="auto", t
     reconstruction_inputs = (held_out.reconstruction_inputs(data_config["name"], model.sample_shape)
                              if model.layout == "joint" else None)
     run_dir = Path(out or Path("runs") / Path(entry).stem)
-    resuming = prepare_run_dir(run_dir, config, overwrite)
-    (run_dir / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
-    if not resuming:
+    changes = prepare_run_dir(run_dir, config, overwrite, accept_changes)
+    resumed = backup.restore(model, run_dir) if changes is not None else None
+    start = int(model.step_counter.numpy())
+    total = training["epochs"] * steps_per_epoch
+    if start > total:
+        raise ConfigError(f"{run_dir} has trained {start} steps, more than the {total} this config asks for "
+                          f"(training.epochs={training['epochs']} x {steps_per_epoch} steps). Received: --out {run_dir}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if changes is None:
         write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR)),
-        StopOnNonFiniteLoss(run_dir),
-        keras.callbacks.ModelCheckpoint(str(run_dir / CHECKPOINT_DIR / LAST_CHECKPOINT)),
-        keras.callbacks.CSVLogger(str(run_dir / HISTORY_FILE), append=True),
-    ]
-    if tensorboard:
-        callbacks.append(GANTensorBoard(run_dir / TENSORBOARD_DIR, image_every_steps=image_every_steps,
-                                        reference=reference, metrics_fn=quality_monitor(model, data_config, monitored, source.features),
-                                        metrics_every_epochs=metrics_every_epochs, examples=examples))
-    model.fit(dataset, epochs=training["epochs"], steps_per_epoch=training["steps_per_epoch"],
-              callbacks=callbacks, verbose=verbose, shuffle=False)
+    else:
+        record_changes(run_dir, config, changes, start)
+    first_epoch, position = divmod(start, steps_per_epoch)
+    keep_history_before(run_dir / HISTORY_FILE, first_epoch)
+    with backup.StopOnSignal() as stop:
+        schedule = backup.BackupSchedule(run_dir / BACKUP_DIR, steps_per_epoch=steps_per_epoch,
+                                         every_steps=training["checkpoint_every_steps"],
+                                         every_seconds=training["checkpoint_every_seconds"], stop=stop,
+                                         resumed_trackers=(resumed or {}).get("trackers") if position else None)
+        callbacks = [StopOnNonFiniteLoss(run_dir / BACKUP_DIR), EpochHistory(run_dir / HISTORY_FILE)]
+        if tensorboard:
+            callbacks.append(GANTensorBoard(
+                run_dir / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
+                metrics_fn=quality_monitor(model, data_config, monitored, source.features),
+                metrics_every_epochs=metrics_every_epochs, examples=examples,
+                logged_through_step=last_logged_step(run_dir / TENSORBOARD_DIR)))
+        callbacks.append(schedule)  # last: a backup never runs ahead of the history and logs it covers
+        segments = [(first_epoch, first_epoch + 1, steps_per_epoch - position)] if position else []
+        segments.append((first_epoch + (1 if position else 0), training["epochs"], steps_per_epoch))
+        for initial_epoch, epochs, steps in segments:  # the rest of a half-done epoch, then whole epochs
+            if initial_epoch >= epochs or stop.requested:
+                continue
+            stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
+            model.fit(stream, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks,
+                      verbose=verbose, shuffle=False)
+        schedule.backup()
+        if stop.requested:
+            step = int(model.step_counter.numpy())
+            raise TrainingInterrupted(f"Stopped by {stop.requested} after step {step}; its backup is in "
+                                      f"{run_dir / BACKUP_DIR}. Rerun the same command to resume.",
+                                      128 + int(getattr(signal, stop.requested)))
     images.write_png(run_dir / SAMPLES_FILE, pictures.progress_picture(model, examples=examples, reference=reference))
     if reconstruction_inputs is not None:
         images.write_png(run_dir / RECONSTRUCTIONS_FILE, pictures.reconstruction_picture(model, reconstruction_inputs))

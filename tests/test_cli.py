@@ -1,11 +1,15 @@
 """The command line end to end, in-process: train, resume, refuse, sample; one-line user errors."""
 
+import signal
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from ganzoo import backup
 from ganzoo.cli import main
+from ganzoo.run_folder import EpochHistory
 from ganzoo.metrics.digits import DigitsClassifier
 
 TINY_RING = ["--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
@@ -27,8 +31,9 @@ def test_list_prints_every_entry(capsys):
 def test_train_writes_a_complete_run_folder_then_refuses_to_overwrite_it(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "gan-ring", "--epochs", "2", "--steps-per-epoch", "3", "--out", str(out), *TINY_RING]) == 0
-    assert {p.name for p in out.iterdir()} >= {"config.yaml", "model.keras", "samples.png", "history.csv", "checkpoints"}
-    assert (out / "checkpoints" / "last.keras").exists() and not (out / "backup").exists()
+    assert {p.name for p in out.iterdir()} >= {"config.yaml", "model.keras", "samples.png", "history.csv", "backup"}
+    assert [step for step, _ in backup.backups(out / "backup")] == [6, 3]  # one per epoch, the two newest kept
+    assert not list((out / "backup").glob(".partial-*"))
     assert "hidden_units:\n    - 8" in (out / "config.yaml").read_text()
     assert len((out / "history.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
     assert read_png(out / "samples.png").shape == (256, 256, 3)
@@ -56,22 +61,21 @@ def test_dcgan_trains_and_samples_a_grid(tmp_path, capsys):
     assert main(["sample", str(out / "model.keras"), "--n", "4", "--out", str(grid_path)]) == 0
 
 
-def test_interrupted_run_resumes_when_rerun(tmp_path, monkeypatch):
+def test_interrupted_run_resumes_when_rerun(tmp_path, monkeypatch, capsys):
     out = tmp_path / "resumed"
-    calls = {"epochs": 0}
-    original = keras.callbacks.CSVLogger.on_epoch_end
+    original = EpochHistory.on_train_batch_end
 
-    def interrupt_after_first_epoch(self, epoch, logs=None):
-        original(self, epoch, logs)
-        calls["epochs"] += 1
-        if epoch == 0:
-            raise KeyboardInterrupt
+    def ctrl_c_in_the_second_epoch(self, batch, logs=None):  # the user presses Ctrl-C during step 3
+        original(self, batch, logs)
+        if int(self.model.step_counter.numpy()) == 3:
+            signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    monkeypatch.setattr(EpochHistory, "on_train_batch_end", ctrl_c_in_the_second_epoch)
     args = ["train", "gan-ring", "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out), *TINY_RING]
-    assert main(args) == 130
-    assert (out / "backup").exists() and not (out / "model.keras").exists()
-    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", original)
+    assert main(args) == 128 + signal.SIGINT
+    assert "Stopped by SIGINT after step 3" in capsys.readouterr().err
+    assert [step for step, _ in backup.backups(out / "backup")] == [3, 2] and not (out / "model.keras").exists()
+    monkeypatch.setattr(EpochHistory, "on_train_batch_end", original)
     assert main(args) == 0
     epochs = [line.split(",")[0] for line in (out / "history.csv").read_text().strip().splitlines()[1:]]
     assert epochs == ["0", "1", "2"]  # the rerun went on from epoch 1
@@ -113,7 +117,10 @@ def test_a_diverging_run_stops_with_a_clear_error(tmp_path, capsys):
     tiny = TINY_RING[:4] + TINY_RING[6:]  # without data.num_samples, which npz data does not take
     assert main(["train", "gan-ring", "--set", f"data.name={path}", "--epochs", "1", "--out", str(out),
                  "--set", "optimizer.discriminator.learning_rate=1e30", *tiny]) == 2
-    assert "Training diverged at epoch 1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Training diverged at step 1 (phase generator/generator_objective)" in err  # D blew up, G's loss is NaN
+    assert "No backup was written yet" in err and err.count("\n") == 1
+    assert "--set optimizer.discriminator.learning_rate=... --accept-changes" in err
     assert not (out / "model.keras").exists()
 
 

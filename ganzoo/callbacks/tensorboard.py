@@ -6,8 +6,12 @@ JSD ~ (V + log 4) / 2 with V = -d_loss for the minimax / non-saturating discrimi
 bound when D is not optimal). It is logged only for those loss families, and not when a gradient
 penalty is added to d_loss.
 
-Sampling uses its own fixed seed and inference mode, so logging never changes training.
+Sampling uses its own fixed seed and inference mode, so logging never changes training. A resumed run
+passes `logged_through_step` (see `last_logged_step`), so the steps its earlier process logged are
+not logged twice; an epoch cut short by a stop logs no epoch scalars.
 """
+
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -15,6 +19,20 @@ import tensorflow as tf
 
 from ganzoo import pictures
 from ganzoo.metrics.density_ratio import jsd_from_value
+
+
+def last_logged_step(log_dir):
+    """The largest step of any event in the TensorBoard files under `log_dir` (-1 when there are none);
+    a file cut short by a kill is read up to its last whole record."""
+    last = -1
+    for path in sorted(Path(log_dir).glob("**/events.out.tfevents.*")):
+        try:
+            for event in tf.compat.v1.train.summary_iterator(str(path)):
+                if event.HasField("summary"):
+                    last = max(last, int(event.step))
+        except tf.errors.DataLossError:
+            continue
+    return last
 
 
 def jsd_estimate(discriminator_loss):
@@ -32,7 +50,7 @@ class GANTensorBoard(keras.callbacks.Callback):
     given to a plain `model.fit`."""
 
     def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
-                 metrics_fn=None, metrics_every_epochs=5, examples=None):
+                 metrics_fn=None, metrics_every_epochs=5, examples=None, logged_through_step=-1):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -44,19 +62,28 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
         self.metrics_every_epochs = metrics_every_epochs
         self.examples = examples
+        self.logged_through_step = logged_through_step
         self._writer = None
         self._step = 0
+        self._batches = 0
+        self._last_picture_step = -1
 
     def on_train_begin(self, logs=None):
         self._writer = tf.summary.create_file_writer(self.log_dir)
         self._step = int(self.model.step_counter.numpy())  # the trainer's own count, saved with it
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._batches = 0
+
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
+        self._batches += 1
         if self._step % self.image_every_steps == 0:
             self._write_samples()
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._batches < (self.params.get("steps") or 0) or self._step <= self.logged_through_step:
+            return  # a stopped epoch, or one the earlier process of a resumed run has logged
         with self._writer.as_default(step=self._step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(f"train/{name}", float(value))
@@ -73,6 +100,9 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._writer.close()
 
     def _write_samples(self):
+        if self._step <= max(self.logged_through_step, self._last_picture_step):
+            return  # logged by an earlier process of a resumed run, or already at this step
+        self._last_picture_step = self._step
         picture = pictures.progress_picture(self.model, examples=self.examples, reference=self.reference,
                                             n=self.num_samples, seed=self.seed)
         with self._writer.as_default(step=self._step):

@@ -8,10 +8,11 @@ images), or a tensorflow-datasets name (optionally written `tfds:NAME`).
 
 import os
 
+import numpy as np
 import tensorflow as tf
 
 from ganzoo.data import sources
-from ganzoo.data.arrays import make_dataset
+from ganzoo.data.arrays import make_dataset, step_indexed_batches
 from ganzoo.data.mixtures import MIXTURES, GaussianMixture2D  # noqa: F401
 from ganzoo.data.translation import OFFLINE_PAIRS, ImagePairs, load_pairs, pair_kind  # noqa: F401
 from ganzoo.data import translation
@@ -57,16 +58,27 @@ class OpenedSource:
     of any batch size, order and labelling are made without reading it again. `open_source` makes
     one; `load` is `open_source(...).batches(...)`."""
 
-    def __init__(self, name, make_batches, features=None):
+    def __init__(self, name, make_batches, make_stream, features=None):
         self.name = name
         self.features = features  # the examples, for in-memory single-sample sources; else None
         self._make_batches = make_batches
+        self._make_stream = make_stream
 
     def batches(self, batch_size, *, shuffle=True, seed=0, with_labels=False):
         """A shuffled (by `seed`), batched, prefetched dataset; remainders that do not fill a batch are
         dropped. Batches of features, (features, labels) when `with_labels`, or (first, second) images
         for translation data."""
         return self._make_batches(batch_size=batch_size, shuffle=shuffle, seed=seed, with_labels=with_labels)
+
+    def stream(self, batch_size, *, seed=0, start_step=0, with_labels=False):
+        """The endless batches of a training run: element s is the batch of step `start_step + s`.
+
+        In-memory sources (every offline set, .npz files, image folders, translation pairs) read each
+        epoch in an order that is a function of (seed, epoch) only (`arrays.epoch_order`), so a run
+        resumed at any step sees exactly the batches an uninterrupted run would. Streamed
+        tensorflow-datasets sources are shuffled with a 10,000-example buffer and replayed up to
+        `start_step` on resume: the same batches only when TensorFlow's global seed is not set."""
+        return self._make_stream(batch_size=batch_size, seed=seed, start_step=start_step, with_labels=with_labels)
 
     @property
     def element_shape(self):
@@ -100,14 +112,22 @@ def open_source(name, *, split="train", image_size=None, **options):
                 return translation.tfds_domains(name.removeprefix("tfds:"), split=split, image_size=image_size,
                                                 reverse=reverse, **batching, **options)
 
-            return OpenedSource(name, tfds_pairs)
+            def tfds_pair_stream(batch_size, seed, start_step, with_labels):
+                return _replayed(tfds_pairs(with_labels, batch_size=batch_size, seed=seed), start_step)
+
+            return OpenedSource(name, tfds_pairs, tfds_pair_stream)
         pairs = load_pairs(name, split=split, image_size=image_size, reverse=reverse, **options)
+        groups = [(pairs.first, pairs.second)] if pairs.paired else [(pairs.first,), (pairs.second,)]
 
         def pair_batches(with_labels, **batching):
             no_labels(with_labels)
             return translation.pairs_dataset(pairs, source=name, **batching)
 
-        return OpenedSource(name, pair_batches)
+        def pair_stream(with_labels, **batching):
+            no_labels(with_labels)
+            return step_indexed_batches(groups, source=name, **batching)
+
+        return OpenedSource(name, pair_batches, pair_stream)
     if _is_tfds_name(name):
         stream = sources.tfds_dataset(name.removeprefix("tfds:"), split=split, image_size=image_size, **options)
 
@@ -119,15 +139,31 @@ def open_source(name, *, split="train", image_size=None, **options):
                 dataset = dataset.map(lambda image, label: image)
             return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
-        return OpenedSource(name, tfds_batches)
+        def tfds_stream(batch_size, seed, start_step, with_labels):
+            return _replayed(tfds_batches(batch_size, True, seed, with_labels), start_step)
+
+        return OpenedSource(name, tfds_batches, tfds_stream)
     features, labels = load_arrays(name, split=split, image_size=image_size, **options)
 
-    def array_batches(with_labels, **batching):
+    def checked_labels(with_labels):
         if with_labels and labels is None:
             raise DataError(f"{name}: labels were asked for (with_labels=True) but this source has none")
-        return make_dataset(features, labels if with_labels else None, source=name, **batching)
+        return labels if with_labels else None
 
-    return OpenedSource(name, array_batches, features)
+    def array_batches(with_labels, **batching):
+        return make_dataset(features, checked_labels(with_labels), source=name, **batching)
+
+    def array_stream(with_labels, **batching):
+        wanted = checked_labels(with_labels)
+        return step_indexed_batches([(features,) if wanted is None else (features, np.asarray(wanted))],
+                                    source=name, **batching)
+
+    return OpenedSource(name, array_batches, array_stream, features)
+
+
+def _replayed(dataset, start_step):
+    """An endless copy of a streamed dataset, advanced to `start_step` by reading that many batches."""
+    return dataset.repeat().skip(start_step)
 
 
 def load(name, *, batch_size, split="train", image_size=None, with_labels=False, shuffle=True, seed=0,

@@ -74,3 +74,49 @@ def make_dataset(features, labels=None, *, batch_size, shuffle=True, seed=0, sou
     if shuffle:
         dataset = dataset.shuffle(len(features), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_order(size, length, seed, epoch, stream=0):
+    """The example indices of one epoch of `length` draws from `size` examples: a permutation of all of
+    them, then another, ... (an unpaired domain smaller than the epoch repeats in a fresh order). A pure
+    function of (seed, epoch, stream), so a resumed run reads exactly the batches an uninterrupted one
+    would, whatever happened to the process in between."""
+    key = tf.random.experimental.stateless_fold_in(tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)]),
+                                                   epoch)
+    rounds = -(-length // size)
+    orders = [tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64),
+                                                       tf.random.experimental.stateless_fold_in(key, r))
+              for r in range(rounds)]
+    return tf.concat(orders, axis=0)[:length]
+
+
+def step_indexed_batches(groups, *, batch_size, seed=0, start_step=0, source="data"):
+    """An endless dataset whose element number s is the batch of training step `start_step + s`.
+
+    `groups` are tuples of aligned arrays (features and labels; a pair's two sides); each group is
+    shuffled on its own (the two domains of unpaired data). An epoch is `max(len(group))` examples, cut
+    into batches of `batch_size` (the remainder is dropped), in `epoch_order`. Elements are the arrays
+    of all groups, flattened in order: a single array unwrapped, otherwise a tuple."""
+    sizes = [len(group[0]) for group in groups]
+    length = max(sizes)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    if length < batch_size:
+        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
+                        f"Received: batch_size={batch_size} for {length} examples")
+    per_epoch = length // batch_size
+    arrays = [tf.constant(array) for group in groups for array in group]
+    owners = [index for index, group in enumerate(groups) for _ in group]
+
+    def epoch_batches(epoch):
+        orders = [tf.reshape(epoch_order(size, length, seed, epoch, stream)[:per_epoch * batch_size],
+                             (per_epoch, batch_size)) for stream, size in enumerate(sizes)]
+        return tf.data.Dataset.from_tensor_slices(tuple(orders))
+
+    def gather(*orders):
+        batch = tuple(tf.gather(array, orders[owner]) for array, owner in zip(arrays, owners))
+        return batch[0] if len(batch) == 1 else batch
+
+    first_epoch, position = divmod(int(start_step), per_epoch)
+    epochs = tf.data.Dataset.range(first_epoch, 2 ** 62).flat_map(epoch_batches).skip(position)
+    return epochs.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)

@@ -34,6 +34,7 @@ from ganzoo.trainers.ema import ExponentialMovingAverage
 
 _SEED_STATE_KEY = "seed_generator_state"
 _STEP_KEY = "step_counter"
+_LAYER_SEED_KEY = "layer_seed_state_"
 
 
 class Player(NamedTuple):
@@ -65,6 +66,11 @@ class Phase(NamedTuple):
     objective: Callable
     repeats: int = 1
     every: int = 1
+
+    @property
+    def name(self):
+        """"player/objective", as messages name the phase (e.g. "discriminator/discriminator_objective")."""
+        return f"{self.player}/{getattr(self.objective, '__name__', 'objective')}"
 
 
 class InferenceSignature(NamedTuple):
@@ -139,6 +145,7 @@ class AdversarialTrainer(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.ema_settings = ExponentialMovingAverage.validate(ema)
         self._ema = None
+        object.__setattr__(self, "_metric_phases", {})  # metric name -> phase name, not tracked by Keras
         # Training steps taken, owned by the trainer and saved with it (not tracked as a Keras weight,
         # so models saved before it existed still load); intervals and callbacks read it.
         object.__setattr__(self, "_step_counter", keras.Variable(
@@ -301,7 +308,12 @@ class AdversarialTrainer(keras.Model):
         optimizer.apply(gradients, variables)
         for name, value in logs.items():
             self.trackers[name].update_state(tf.cast(value, tf.float32))
+            self._metric_phases[name] = phase.name  # recorded while tracing, for messages
         return logs
+
+    def phase_of_metric(self, name):
+        """The name of the phase that reports metric `name` (known once a step has been traced), or None."""
+        return self._metric_phases.get(name)
 
     def update_player(self, player, real_minibatch):
         """One gradient step of `player`'s own objective on one real minibatch; returns its logs."""
@@ -390,12 +402,21 @@ class AdversarialTrainer(keras.Model):
         seed = self.seed_generator.next()
         return seed + tf.cast(tf.stack([0, distribute.replica_id()]), seed.dtype)
 
+    def _layer_seed_states(self):
+        """The states of the seed generators inside the players' networks (dropout's), in a fixed order:
+        Keras saves layer weights but not these, and a resumed run must draw the same masks."""
+        weights = {id(weight) for player in self.players() for network in player.networks for weight in network.weights}
+        return [variable for player in self.players() for network in player.networks for variable in network.variables
+                if id(variable) not in weights and variable.path.endswith("seed_generator_state")]
+
     def save_own_variables(self, store):
-        """Saves the seed stream's state and the step counter beside the weights, so a resumed run
+        """Saves the seed streams' states and the step counter beside the weights, so a resumed run
         draws the same noise and keeps its schedule."""
         super().save_own_variables(store)
         store[_SEED_STATE_KEY] = self.seed_generator.state
         store[_STEP_KEY] = self.step_counter
+        for index, state in enumerate(self._layer_seed_states()):
+            store[f"{_LAYER_SEED_KEY}{index}"] = state
 
     def load_own_variables(self, store):
         keys = list(store.keys())
@@ -403,7 +424,12 @@ class AdversarialTrainer(keras.Model):
             self.seed_generator.state.assign(store[_SEED_STATE_KEY])
         if _STEP_KEY in keys:  # absent from models saved before the counter existed
             self.step_counter.assign(store[_STEP_KEY])
-        super().load_own_variables({key: store[key] for key in keys if key not in (_SEED_STATE_KEY, _STEP_KEY)})
+        for index, state in enumerate(self._layer_seed_states()):
+            if f"{_LAYER_SEED_KEY}{index}" in keys:  # absent from models saved before they were kept
+                state.assign(store[f"{_LAYER_SEED_KEY}{index}"])
+        own = (_SEED_STATE_KEY, _STEP_KEY)
+        super().load_own_variables({key: store[key] for key in keys
+                                    if key not in own and not key.startswith(_LAYER_SEED_KEY)})
 
     def get_config(self):
         config = super().get_config()

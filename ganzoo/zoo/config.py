@@ -111,6 +111,11 @@ def schema_for(model_type, architecture=None):
             "seed": Field(int, 0, minimum=0),
             "jit_compile": Field(bool, False),
             "precision": Field(str, "float32", choices=PRECISIONS, help="mixed: float32 variables and outputs"),
+            "deterministic": Field(bool, False, help="TensorFlow's op determinism (turns XLA off)"),
+            "checkpoint_every_steps": Field(int, None, minimum=1, nullable=True,
+                                            help="backup interval in steps (default: every epoch)"),
+            "checkpoint_every_seconds": Field(float, None, minimum=1.0, nullable=True,
+                                              help="backup interval in wall-clock seconds (default: every epoch)"),
         },
     }
     return _with_defaults(_trainer_defaults_in(schema, kind.trainer), kind.defaults)

@@ -80,17 +80,29 @@ def training_dataset(config, model, *, seed=None, shuffle=True, source=None):
                           with_labels=model.conditional)
 
 
-def training_steps(config, model, source=None):
-    """Training steps of the config's whole run: epochs x steps per epoch (counted from the data)."""
-    training, data = config["training"], config["data"]
-    steps_per_epoch = training["steps_per_epoch"]
-    if steps_per_epoch is None:
-        steps_per_epoch = (source or open_training_data(data)).batches_per_epoch(
-            model.real_batch_size(data["batch_size"]))
-        if not steps_per_epoch:
-            raise ConfigError(f"The length of {data['name']!r} is unknown, so a learning-rate decay needs "
+def training_stream(config, model, source=None, *, start_step=0):
+    """The endless stream a `ganzoo train` run reads from step `start_step` on: batch s depends only on
+    (the config's seed, s) for in-memory data (see `ganzoo.data.OpenedSource.stream`)."""
+    data = config["data"]
+    return (source or open_training_data(data)).stream(model.real_batch_size(data["batch_size"]),
+                                                       seed=config["training"]["seed"], start_step=start_step,
+                                                       with_labels=model.conditional)
+
+
+def steps_per_epoch(config, model, source=None):
+    """The config's training.steps_per_epoch, else the full batches in one pass over its data."""
+    data, steps = config["data"], config["training"]["steps_per_epoch"]
+    if steps is None:
+        steps = (source or open_training_data(data)).batches_per_epoch(model.real_batch_size(data["batch_size"]))
+        if not steps:
+            raise ConfigError(f"The length of {data['name']!r} is unknown, so training needs "
                               f"training.steps_per_epoch. Received: training.steps_per_epoch=None")
-    return training["epochs"] * steps_per_epoch
+    return steps
+
+
+def training_steps(config, model, source=None):
+    """Training steps of the config's whole run: epochs x steps per epoch."""
+    return config["training"]["epochs"] * steps_per_epoch(config, model, source)
 
 
 def build_optimizer(config, updates=None):

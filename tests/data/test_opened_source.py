@@ -3,6 +3,7 @@ training run reads its training data once."""
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import ganzoo
 from ganzoo.data import open_source, sources
@@ -53,3 +54,22 @@ def test_a_training_run_reads_its_data_once(digit_reads, tmp_path):
                                            "optimizer.generator.decay": "linear"})  # the decay needs the length
     assert (run / "model.keras").is_file()
     assert len(digit_reads) == 1, digit_reads  # shape, decay length, batches and the fd/kid_digits monitor
+
+
+def test_a_training_stream_depends_on_its_seed_and_step_only():
+    source = open_source("digits", image_size=8)
+    first = [b.numpy() for b in source.stream(100, seed=3).take(16)]  # more than one epoch (14 batches)
+    tf.random.set_seed(123)  # TensorFlow's global seed, which tf.data's own shuffle would read
+    try:
+        again = [b.numpy() for b in source.stream(100, seed=3).take(16)]
+    finally:
+        tf.random.set_seed(None)
+    resumed = [b.numpy() for b in source.stream(100, seed=3, start_step=13).take(3)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert all(np.array_equal(a, b) for a, b in zip(first[13:], resumed))  # across the epoch boundary
+    assert not np.array_equal(first[0], next(iter(source.stream(100, seed=4))).numpy())
+    points = open_source("ring", num_samples=64)
+    epochs = np.concatenate([b.numpy() for b in points.stream(8, seed=0).take(16)])
+    for epoch in (epochs[:64], epochs[64:]):  # each epoch is a permutation of the examples
+        np.testing.assert_array_equal(np.sort(epoch, axis=0), np.sort(points.features, axis=0))
+    assert not np.array_equal(epochs[:64], epochs[64:])

@@ -1,0 +1,226 @@
+"""ganzoo's own backups of a training run: everything needed to go on exactly where a run stopped.
+
+A backup is one `.keras` file, `backup/step-<K>.keras`: the whole trainer after step K (networks, EMA
+copies, every optimiser's moments, the seed stream's state, the step counter, image pools) plus an
+entry `ganzoo_backup.json` with the epoch position and the loss trackers' running sums. It is written
+under a temporary name, flushed and fsynced, then renamed (and the folder fsynced), so a kill, a full
+disk or a denied write at any moment leaves the previous backup intact. The two newest are kept; when
+the newest cannot be read (its zip checksums fail), the one before is used, then a `checkpoints/last.keras`
+of an older run folder. Only the chief worker writes. The data order is a function of (seed, step)
+(`ganzoo.data.OpenedSource.stream`), so the step is also the data position.
+
+When backups are written: `BackupSchedule` (every epoch by default; by steps or wall time when asked),
+at the end of training, and when SIGTERM or SIGINT arrives (`StopOnSignal`: the step in progress
+finishes, the backup is written, and training stops).
+"""
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ganzoo import distribute, faults
+from ganzoo.errors import BackupError
+
+META_ENTRY = "ganzoo_backup.json"
+KEEP = 2
+LEGACY_CHECKPOINT = Path("checkpoints") / "last.keras"
+_NAME = re.compile(r"^step-(\d+)\.keras$")
+
+
+def backup_name(step):
+    return f"step-{step:012d}.keras"
+
+
+def backups(backup_dir):
+    """[(step, path)] of the complete backups in `backup_dir`, newest first."""
+    found = []
+    for path in Path(backup_dir).glob("step-*.keras"):
+        match = _NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found, reverse=True)
+
+
+def write_backup(backup_dir, model, *, steps_per_epoch):
+    """Writes the backup of `model` after its current step; returns its path (None on non-chief
+    workers). An OSError (full disk, denied write) removes the partial file and raises `BackupError`;
+    the previous backups stay as they were."""
+    if not distribute.is_chief():
+        return None
+    backup_dir = Path(backup_dir)
+    step = int(model.step_counter.numpy())
+    final = backup_dir / backup_name(step)
+    partial = backup_dir / f".partial-{final.name}"
+    fault = faults.write_fault(step)
+    meta = {"format": 1, "step": step, "epoch": step // steps_per_epoch, "batch": step % steps_per_epoch,
+            "steps_per_epoch": steps_per_epoch, "trackers": tracker_states(model), "written": time.time()}
+    try:
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        if fault and fault.kind in ("enospc", "eacces"):
+            faults.raise_os_error(fault, partial)
+        model.save(partial)
+        with zipfile.ZipFile(partial, "a") as archive:
+            archive.writestr(META_ENTRY, json.dumps(meta))
+        if fault and fault.kind == "in_write":  # what a kill during the write leaves: its first N bytes
+            os.truncate(partial, min(fault.value, partial.stat().st_size))
+            faults.kill()
+        _fsync(partial)
+        if fault and fault.kind == "before_rename":
+            faults.kill()
+        os.replace(partial, final)
+        _fsync(backup_dir)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Could not write the backup of step {step} to {backup_dir} ({error.strerror or error}); "
+                          f"{_previous(backup_dir)} Free space or fix permissions, then rerun the same command "
+                          f"to resume. Received: {type(error).__name__} errno {error.errno}") from None
+    for _, old in backups(backup_dir)[KEEP:]:
+        old.unlink(missing_ok=True)
+    return final
+
+
+def _previous(backup_dir):
+    kept = backups(backup_dir)
+    return f"the backup of step {kept[0][0]} is intact." if kept else "no earlier backup exists."
+
+
+def _fsync(path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def tracker_states(model):
+    """{metric: [variable values]} of the model's loss trackers (exact float32 values as floats)."""
+    return {tracker.name: [np.asarray(v).tolist() for v in tracker.variables] for tracker in model.metrics}
+
+
+def restore_tracker_states(model, states):
+    for tracker in model.metrics:
+        for variable, value in zip(tracker.variables, states.get(tracker.name, ())):
+            variable.assign(np.asarray(value, dtype=variable.dtype))
+
+
+def read_meta(path):
+    """The metadata entry of a backup; raises `BackupError` when the file is damaged (checksums)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+            if damaged is not None:
+                raise BackupError(f"{path}: entry {damaged} fails its checksum")
+            return json.loads(archive.read(META_ENTRY)) if META_ENTRY in archive.namelist() else {}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise BackupError(f"{path} is not a readable backup ({error})") from None
+
+
+def newest_readable(run_dir, report=print):
+    """(path, metadata) of the newest backup of `run_dir` that reads back, else of an older run
+    folder's `checkpoints/last.keras` (metadata {}), else None. Damaged backups are reported and skipped."""
+    run_dir = Path(run_dir)
+    for step, path in backups(run_dir / "backup"):
+        try:
+            return path, read_meta(path)
+        except BackupError as error:
+            report(f"ganzoo: skipping a damaged backup: {error}")
+    legacy = run_dir / LEGACY_CHECKPOINT
+    if legacy.is_file():
+        try:
+            read_meta(legacy)
+            return legacy, {}
+        except BackupError as error:
+            report(f"ganzoo: skipping a damaged checkpoint: {error}")
+    return None
+
+
+def restore(model, run_dir, report=print):
+    """Loads the newest readable backup of `run_dir` into `model` (built from the run's config);
+    returns its metadata ({} for a legacy checkpoint), or None when there is nothing to resume from."""
+    found = newest_readable(run_dir, report)
+    if found is None:
+        return None
+    path, meta = found
+    model.load_weights(path)
+    return {"path": str(path), **meta}
+
+
+class StopOnSignal:
+    """While active (a context manager, main thread only), SIGTERM and SIGINT ask training to stop
+    after the step in progress instead of killing it; `requested` names the signal."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self):
+        self.requested = None
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for number in self.SIGNALS:
+                self._previous[number] = signal.signal(number, self._ask)
+        return self
+
+    def _ask(self, number, frame):
+        self.requested = signal.Signals(number).name
+
+    def __exit__(self, *exc):
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous.clear()
+
+
+class BackupSchedule(keras.callbacks.Callback):
+    """Writes backups of a run: at the end of every epoch, or every `every_steps` steps and/or every
+    `every_seconds` seconds of wall time when either is set; and right after the step in progress when
+    `stop` (a `StopOnSignal`) has caught a signal, then stops training. Put it after the callbacks that
+    write the epoch's history and logs, so that a backup never runs ahead of them."""
+
+    def __init__(self, backup_dir, *, steps_per_epoch, every_steps=None, every_seconds=None, stop=None,
+                 resumed_trackers=None):
+        super().__init__()
+        self.backup_dir = Path(backup_dir)
+        self.steps_per_epoch = steps_per_epoch
+        self.every_steps = every_steps
+        self.every_seconds = every_seconds
+        self.stop = stop
+        self.resumed_trackers = resumed_trackers  # loss sums of a mid-epoch backup, restored once
+        self.last_backup = None
+        self._last_time = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.resumed_trackers:  # Keras has just reset the trackers: give back the epoch's sums so far
+            restore_tracker_states(self.model, self.resumed_trackers)
+            self.resumed_trackers = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step_counter.numpy())
+        faults.after_step(step)
+        if self.stop is not None and self.stop.requested:
+            self.backup()
+            self.model.stop_training = True
+            return
+        due_by_steps = self.every_steps and step % self.every_steps == 0
+        due_by_time = self.every_seconds and time.monotonic() - self._last_time >= self.every_seconds
+        if due_by_steps or due_by_time:
+            self.backup()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not (self.every_steps or self.every_seconds) and not self.model.stop_training:
+            self.backup()
+
+    def backup(self):
+        """Writes a backup now (unless the current step already has one)."""
+        step = int(self.model.step_counter.numpy())
+        if self.last_backup is None or self.last_backup[0] != step:
+            self.last_backup = (step, write_backup(self.backup_dir, self.model, steps_per_epoch=self.steps_per_epoch))
+        self._last_time = time.monotonic()
+        return self.last_backup[1]

@@ -1,0 +1,175 @@
+"""Never lose a run: a run stopped at any fault point (GANZOO_FAULT) and rerun with the same command
+ends with exactly the weights, history and TensorBoard steps of a run that was never interrupted.
+
+One run folder goes through every fault point in turn (each rerun resumes from whatever the previous
+fault left behind), so a single inexact resume anywhere shows in the final comparison. Kills are
+simulated in-process (`GANZOO_FAULT_KILL=raise`) except in the subprocess test, which uses SIGKILL."""
+
+import csv
+import hashlib
+import io
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from ganzoo import backup
+from ganzoo.errors import BackupError
+from ganzoo.faults import SimulatedKill
+from tests.zoo.test_registry import COMMON, TINY
+
+BUDGET = {"epochs": 4, "steps_per_epoch": 2}  # 8 steps, a backup after every epoch by default
+
+
+def tiny_overrides(entry):
+    config = ganzoo.get_config(entry)
+    overrides = {**TINY[config["model"]["architecture"]], **COMMON}
+    if config["data"]["name"] not in ganzoo.data.MIXTURES:
+        overrides.pop("data.num_samples")
+    return overrides
+
+
+def train(entry, out, fault=None, monkeypatch=None, **overrides):
+    if fault:
+        monkeypatch.setenv("GANZOO_FAULT", fault)
+    try:
+        return ganzoo.training.train(entry, out=out, overrides={**tiny_overrides(entry), **overrides}, verbose=0,
+                                     image_every_steps=3, metrics_every_epochs=100, **BUDGET)
+    finally:
+        if monkeypatch:
+            monkeypatch.delenv("GANZOO_FAULT", raising=False)
+
+
+def weights_digest(model):
+    """sha256 over every variable of the trainer (networks, EMA copies, pools, seed states) and of its
+    optimisers, in order."""
+    digest = hashlib.sha256()
+    variables = list(model.variables) + [v for name in sorted(model.player_optimizers)
+                                         for v in model.player_optimizers[name].variables]
+    for variable in variables:
+        array = np.ascontiguousarray(np.asarray(variable))
+        digest.update(f"{array.dtype}|{array.shape}|".encode() + array.tobytes())
+    return digest.hexdigest()
+
+
+def history(run):
+    return list(csv.reader(io.StringIO((run / "history.csv").read_text())))
+
+
+def logged_steps(run):
+    """Counter of (tag, step) over the run's TensorBoard events."""
+    seen = Counter()
+    for path in (run / "tensorboard").glob("**/events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                seen[(value.tag, event.step)] += 1
+    return seen
+
+
+def result(run):
+    return weights_digest(ganzoo.run_folder.load_run(run)), history(run), logged_steps(run)
+
+
+def backup_steps(run):
+    return [step for step, _ in backup.backups(run / "backup")]
+
+
+EVERY_POINT = ["gan-ring", "pix2pix-edges2digits",
+               pytest.param("cyclegan-digits", marks=pytest.mark.slow),  # ~40 s: one kill point in the fast set
+               pytest.param("dcgan-digits", marks=pytest.mark.slow), pytest.param("bigan-digits", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("entry", EVERY_POINT)
+def test_every_fault_point_resumes_to_the_uninterrupted_result(entry, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    expected = result(train(entry, tmp_path / "uninterrupted"))
+    run = tmp_path / "faulty"
+    with pytest.raises(SimulatedKill):
+        train(entry, run, "at_step:3", monkeypatch)  # killed mid-epoch, after the backup of step 2
+    assert backup_steps(run) == [2]
+    with pytest.raises(SimulatedKill):
+        train(entry, run, "in_write:2000@4", monkeypatch)  # killed while writing the backup of step 4
+    assert backup_steps(run) == [2] and (run / "backup" / f".partial-{backup.backup_name(4)}").stat().st_size == 2000
+    with pytest.raises(SimulatedKill):
+        train(entry, run, "before_rename@6", monkeypatch)  # killed with the backup of step 6 flushed, not renamed
+    assert backup_steps(run) == [4, 2]
+    with pytest.raises(BackupError, match=r"backup of step 6 .*No space left on device.*the backup of step 4 is intact"):
+        train(entry, run, "enospc@6", monkeypatch)
+    assert backup_steps(run) == [4, 2] and not list((run / "backup").glob(".partial-*"))
+    with pytest.raises(SimulatedKill):  # backups every step (an execution setting): resume in mid-epoch
+        train(entry, run, "at_step:6", monkeypatch, **{"training.checkpoint_every_steps": 1})
+    assert backup_steps(run) == [5, 4]
+    digest, rows, steps = result(train(entry, run))
+    assert digest == expected[0]
+    assert rows == expected[1] and [row[0] for row in rows[1:]] == ["0", "1", "2", "3"]  # each epoch once, same values
+    assert steps == expected[2] and max(steps.values()) == 1  # no TensorBoard step logged twice
+    assert "training.checkpoint_every_steps" in (run / "changes.log").read_text()
+
+
+def test_cyclegan_resumes_its_pools_and_seed_streams_in_mid_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    expected = result(train("cyclegan-digits", tmp_path / "uninterrupted"))
+    run = tmp_path / "killed"
+    with pytest.raises(SimulatedKill):
+        train("cyclegan-digits", run, "at_step:4", monkeypatch, **{"training.checkpoint_every_steps": 1})
+    assert backup_steps(run) == [3, 2]
+    assert result(train("cyclegan-digits", run)) == expected
+
+
+def test_a_damaged_newest_backup_falls_back_to_the_previous(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    expected = weights_digest(ganzoo.run_folder.load_run(train("gan-ring", tmp_path / "uninterrupted")))
+    run = tmp_path / "damaged"
+    with pytest.raises(SimulatedKill):
+        train("gan-ring", run, "at_step:7", monkeypatch)
+    newest = run / "backup" / backup.backup_name(6)
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the weights
+    newest.write_bytes(bytes(data))
+    assert weights_digest(ganzoo.run_folder.load_run(train("gan-ring", run))) == expected
+    assert f"skipping a damaged backup: {newest}" in capsys.readouterr().out
+
+
+def test_a_changed_learning_rate_is_refused_unless_accepted_and_then_logged(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    run = tmp_path / "run"
+    with pytest.raises(SimulatedKill):
+        train("gan-ring", run, "at_step:5", monkeypatch)
+    lower = {"optimizer.discriminator.learning_rate": 1e-5}
+    with pytest.raises(ganzoo.errors.RunDirectoryError, match="pass --accept-changes"):
+        train("gan-ring", run, **lower)
+    restored = ganzoo.run_folder.load_run(ganzoo.training.train(
+        "gan-ring", out=run, overrides={**tiny_overrides("gan-ring"), **lower}, accept_changes=True, verbose=0,
+        tensorboard=False, **BUDGET))
+    assert int(restored.step_counter.numpy()) == 8
+    schedule = restored.player_optimizers["discriminator"].get_config()["learning_rate"]  # the linear decay
+    assert schedule["config"]["learning_rate"] == pytest.approx(1e-5)
+    assert ganzoo.run_folder.read_config(run)["optimizer"]["discriminator"]["learning_rate"] == pytest.approx(1e-5)
+    assert "resumed at step 4: optimizer.discriminator.learning_rate 0.0005 -> 1e-05 (identity)" in \
+        (run / "changes.log").read_text()
+
+
+def test_a_sigkill_in_a_backup_write_loses_nothing(tmp_path):
+    """The real thing: a separate `ganzoo train` process killed by SIGKILL inside a backup write."""
+    flags = ["--set", "model.latent_dim=4", "--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
+             "--set", "data.num_samples=256", "--batch-size", "8", "--epochs", "4", "--steps-per-epoch", "2",
+             "--quiet", "--no-tensorboard"]
+    command = [sys.executable, "-m", "ganzoo.cli", "train", "gan-ring", *flags]
+    environment = {**os.environ, "GANZOO_FAULT": "in_write:3000@4"}
+    killed = subprocess.run([*command, "--out", str(tmp_path / "run")], env=environment, capture_output=True,
+                            timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert backup_steps(tmp_path / "run") == [2]
+    uninterrupted = ganzoo.training.train("gan-ring", out=tmp_path / "clean", verbose=0, tensorboard=False,
+                                          overrides=tiny_overrides("gan-ring"), **BUDGET)
+    resumed = subprocess.run([*command, "--out", str(tmp_path / "run")], capture_output=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    for left, right in zip(ganzoo.run_folder.load_run(tmp_path / "run").weights,
+                           ganzoo.run_folder.load_run(uninterrupted).weights):
+        np.testing.assert_array_equal(np.asarray(left), np.asarray(right))
+
