@@ -173,3 +173,19 @@ def test_a_sigkill_in_a_backup_write_loses_nothing(tmp_path):
                            ganzoo.run_folder.load_run(uninterrupted).weights):
         np.testing.assert_array_equal(np.asarray(left), np.asarray(right))
 
+
+
+def test_a_divergence_names_step_and_phase_and_keeps_the_last_good_backup(tmp_path, capsys):
+    run = tmp_path / "run"
+    ganzoo.training.train("gan-ring", out=run, overrides=tiny_overrides("gan-ring"), verbose=0, tensorboard=False,
+                          epochs=1, steps_per_epoch=2)
+    (run / "model.keras").unlink()  # as if it had been stopped after its first epoch's backup
+    exploding = {**tiny_overrides("gan-ring"), "optimizer.discriminator.learning_rate": 1e30}
+    with pytest.raises(ganzoo.errors.TrainingDivergedError) as raised:
+        ganzoo.training.train("gan-ring", out=run, overrides=exploding, accept_changes=True, verbose=0,
+                              tensorboard=False, epochs=2, steps_per_epoch=2)
+    message = str(raised.value)
+    assert message.startswith("Training diverged at step 3 (phase generator/generator_objective)"), message
+    assert f"The last good backup is of step 2 ({run / 'backup' / backup.backup_name(2)})" in message
+    kept = ganzoo.run_folder.load_run(run)
+    assert int(kept.step_counter.numpy()) == 2 and all(np.isfinite(np.asarray(w)).all() for w in kept.weights)
