@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import zipfile
@@ -123,7 +124,11 @@ def read_meta(path):
         raise BackupError(f"{path} is not a readable backup ({error})") from None
 
 
-def newest_readable(run_dir, report=print):
+def _warn(message):
+    print(message, file=sys.stderr)
+
+
+def newest_readable(run_dir, report=_warn):
     """(path, metadata) of the newest backup of `run_dir` that reads back, else of an older run
     folder's `checkpoints/last.keras` (metadata {}), else None. Damaged backups are reported and skipped."""
     run_dir = Path(run_dir)
@@ -142,14 +147,18 @@ def newest_readable(run_dir, report=print):
     return None
 
 
-def restore(model, run_dir, report=print):
+def restore(model, run_dir, report=_warn):
     """Loads the newest readable backup of `run_dir` into `model` (built from the run's config);
     returns its metadata ({} for a legacy checkpoint), or None when there is nothing to resume from."""
     found = newest_readable(run_dir, report)
     if found is None:
         return None
     path, meta = found
-    model.load_weights(path)
+    try:
+        model.load_weights(path)
+    except ValueError as error:  # e.g. networks changed with --accept-changes
+        raise BackupError(f"The backup {path} does not fit the model this config builds ({error}). Resume with "
+                          f"the networks the run was started with, or pass --overwrite to start again") from None
     return {"path": str(path), **meta}
 
 
@@ -181,19 +190,23 @@ class StopOnSignal:
 class BackupSchedule(keras.callbacks.Callback):
     """Writes backups of a run: at the end of every epoch, or every `every_steps` steps and/or every
     `every_seconds` seconds of wall time when either is set; and right after the step in progress when
-    `stop` (a `StopOnSignal`) has caught a signal, then stops training. Put it after the callbacks that
-    write the epoch's history and logs, so that a backup never runs ahead of them."""
+    `stop` (a `StopOnSignal`) has caught a signal, then stops training. `resumed`: the metadata of the
+    backup the run resumed from (`restore`). Put it after the callbacks that write the epoch's history
+    and logs, so that a backup never runs ahead of them."""
 
     def __init__(self, backup_dir, *, steps_per_epoch, every_steps=None, every_seconds=None, stop=None,
-                 resumed_trackers=None):
+                 resumed=None):
         super().__init__()
         self.backup_dir = Path(backup_dir)
         self.steps_per_epoch = steps_per_epoch
         self.every_steps = every_steps
         self.every_seconds = every_seconds
         self.stop = stop
-        self.resumed_trackers = resumed_trackers  # loss sums of a mid-epoch backup, restored once
-        self.last_backup = None
+        resumed = resumed or {}
+        step = resumed.get("step")
+        # the loss sums of a mid-epoch backup, given back once Keras has reset its trackers
+        self.resumed_trackers = resumed.get("trackers") if step is not None and step % steps_per_epoch else None
+        self.last_backup = None if step is None else (step, Path(resumed["path"]))
         self._last_time = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -218,7 +231,8 @@ class BackupSchedule(keras.callbacks.Callback):
             self.backup()
 
     def backup(self):
-        """Writes a backup now (unless the current step already has one)."""
+        """Writes a backup now, unless the current step already has one (`last_backup`: written by
+        this schedule, or the backup a resumed run started from)."""
         step = int(self.model.step_counter.numpy())
         if self.last_backup is None or self.last_backup[0] != step:
             self.last_backup = (step, write_backup(self.backup_dir, self.model, steps_per_epoch=self.steps_per_epoch))

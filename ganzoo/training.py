@@ -75,13 +75,12 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
         write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
     else:
         record_changes(run_dir, config, changes, start)
-    first_epoch, position = divmod(start, steps_per_epoch)
-    keep_history_before(run_dir / HISTORY_FILE, first_epoch)
+    keep_history_before(run_dir / HISTORY_FILE, start // steps_per_epoch)
     with backup.StopOnSignal() as stop:
         schedule = backup.BackupSchedule(run_dir / BACKUP_DIR, steps_per_epoch=steps_per_epoch,
                                          every_steps=training["checkpoint_every_steps"],
                                          every_seconds=training["checkpoint_every_seconds"], stop=stop,
-                                         resumed_trackers=(resumed or {}).get("trackers") if position else None)
+                                         resumed=resumed)
         callbacks = [StopOnNonFiniteLoss(run_dir / BACKUP_DIR), EpochHistory(run_dir / HISTORY_FILE)]
         if tensorboard:
             callbacks.append(GANTensorBoard(
@@ -90,14 +89,7 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
                 metrics_every_epochs=metrics_every_epochs, examples=examples,
                 logged_through_step=last_logged_step(run_dir / TENSORBOARD_DIR)))
         callbacks.append(schedule)  # last: a backup never runs ahead of the history and logs it covers
-        segments = [(first_epoch, first_epoch + 1, steps_per_epoch - position)] if position else []
-        segments.append((first_epoch + (1 if position else 0), training["epochs"], steps_per_epoch))
-        for initial_epoch, epochs, steps in segments:  # the rest of a half-done epoch, then whole epochs
-            if initial_epoch >= epochs or stop.requested:
-                continue
-            stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
-            model.fit(stream, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks,
-                      verbose=verbose, shuffle=False)
+        _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verbose)
         schedule.backup()
         if stop.requested:
             step = int(model.step_counter.numpy())
@@ -109,3 +101,18 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
         images.write_png(run_dir / RECONSTRUCTIONS_FILE, pictures.reconstruction_picture(model, reconstruction_inputs))
     write_atomically(run_dir / MODEL_FILE, model.save)
     return run_dir
+
+
+def _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verbose):
+    """Trains from the model's step to the end of the config's epochs. Keras' `fit` starts only at
+    epoch boundaries, so the rest of a half-done epoch is one `fit` of its remaining steps and the
+    whole epochs a second; each reads the stream from the step it starts at."""
+    first_epoch, position = divmod(int(model.step_counter.numpy()), steps_per_epoch)
+    segments = [(first_epoch, first_epoch + 1, steps_per_epoch - position)] if position else []
+    segments.append((first_epoch + (1 if position else 0), config["training"]["epochs"], steps_per_epoch))
+    for initial_epoch, epochs, steps in segments:
+        if initial_epoch >= epochs or stop.requested:
+            continue
+        stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
+        model.fit(stream, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks,
+                  verbose=verbose, shuffle=False)

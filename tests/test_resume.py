@@ -132,7 +132,7 @@ def test_a_damaged_newest_backup_falls_back_to_the_previous(tmp_path, monkeypatc
     data[len(data) // 2] ^= 0xFF  # one flipped byte inside the weights
     newest.write_bytes(bytes(data))
     assert weights_digest(ganzoo.run_folder.load_run(train("gan-ring", run))) == expected
-    assert f"skipping a damaged backup: {newest}" in capsys.readouterr().out
+    assert f"skipping a damaged backup: {newest}" in capsys.readouterr().err
 
 
 def test_a_changed_learning_rate_is_refused_unless_accepted_and_then_logged(tmp_path, monkeypatch):
