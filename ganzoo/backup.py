@@ -65,6 +65,8 @@ def write_backup(backup_dir, model, *, steps_per_epoch):
             "steps_per_epoch": steps_per_epoch, "trackers": tracker_states(model), "written": time.time()}
     try:
         backup_dir.mkdir(parents=True, exist_ok=True)
+        for stale in backup_dir.glob(".partial-*"):  # left by a kill during an earlier write
+            stale.unlink()
         if fault and fault.kind in ("enospc", "eacces"):
             faults.raise_os_error(fault, partial)
         model.save(partial)
@@ -73,11 +75,11 @@ def write_backup(backup_dir, model, *, steps_per_epoch):
         if fault and fault.kind == "in_write":  # what a kill during the write leaves: its first N bytes
             os.truncate(partial, min(fault.value, partial.stat().st_size))
             faults.kill()
-        _fsync(partial)
+        fsync(partial)
         if fault and fault.kind == "before_rename":
             faults.kill()
         os.replace(partial, final)
-        _fsync(backup_dir)
+        fsync(backup_dir)
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not write the backup of step {step} to {backup_dir} ({error.strerror or error}); "
@@ -93,7 +95,8 @@ def _previous(backup_dir):
     return f"the backup of step {kept[0][0]} is intact." if kept else "no earlier backup exists."
 
 
-def _fsync(path):
+def fsync(path):
+    """Flushes a file's (or a folder's entries') data to the disk."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -149,8 +152,13 @@ def newest_readable(run_dir, report=_warn):
 
 def restore(model, run_dir, report=_warn):
     """Loads the newest readable backup of `run_dir` into `model` (built from the run's config);
-    returns its metadata ({} for a legacy checkpoint), or None when there is nothing to resume from."""
+    returns its metadata ({} for a legacy checkpoint), or None when there is nothing to resume from.
+    Damaged backups newer than the one restored are removed, so that they never count as kept."""
     found = newest_readable(run_dir, report)
+    restored_step = -1 if found is None else found[1].get("step", -1)
+    for step, path in backups(Path(run_dir) / "backup"):
+        if step > restored_step:
+            path.unlink()
     if found is None:
         return None
     path, meta = found
@@ -195,7 +203,7 @@ class BackupSchedule(keras.callbacks.Callback):
     and logs, so that a backup never runs ahead of them."""
 
     def __init__(self, backup_dir, *, steps_per_epoch, every_steps=None, every_seconds=None, stop=None,
-                 resumed=None):
+                 resumed=None, check=None):
         super().__init__()
         self.backup_dir = Path(backup_dir)
         self.steps_per_epoch = steps_per_epoch
@@ -207,6 +215,8 @@ class BackupSchedule(keras.callbacks.Callback):
         # the loss sums of a mid-epoch backup, given back once Keras has reset its trackers
         self.resumed_trackers = resumed.get("trackers") if step is not None and step % steps_per_epoch else None
         self.last_backup = None if step is None else (step, Path(resumed["path"]))
+        self.check = check  # called before each write; raises to keep a bad state out of the backups
+        self._due_at_epoch_end = False
         self._last_time = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -217,24 +227,28 @@ class BackupSchedule(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step_counter.numpy())
         faults.after_step(step)
-        if self.stop is not None and self.stop.requested:
-            self.backup()
+        stopping = self.stop is not None and bool(self.stop.requested)
+        if stopping:
             self.model.stop_training = True
-            return
-        due_by_steps = self.every_steps and step % self.every_steps == 0
-        due_by_time = self.every_seconds and time.monotonic() - self._last_time >= self.every_seconds
-        if due_by_steps or due_by_time:
+        due = (stopping or (self.every_steps and step % self.every_steps == 0)
+               or (self.every_seconds and time.monotonic() - self._last_time >= self.every_seconds))
+        if due and batch + 1 == (self.params.get("steps") or 0):
+            self._due_at_epoch_end = True  # the epoch's last step: back up after its history row
+        elif due:
             self.backup()
 
     def on_epoch_end(self, epoch, logs=None):
-        if not (self.every_steps or self.every_seconds) and not self.model.stop_training:
-            self.backup()
+        if self._due_at_epoch_end or not (self.every_steps or self.every_seconds):
+            self.backup()  # a no-op when a stop has already backed this step up
+        self._due_at_epoch_end = False
 
     def backup(self):
         """Writes a backup now, unless the current step already has one (`last_backup`: written by
         this schedule, or the backup a resumed run started from)."""
         step = int(self.model.step_counter.numpy())
         if self.last_backup is None or self.last_backup[0] != step:
+            if self.check is not None:
+                self.check()
             self.last_backup = (step, write_backup(self.backup_dir, self.model, steps_per_epoch=self.steps_per_epoch))
         self._last_time = time.monotonic()
         return self.last_backup[1]

@@ -5,6 +5,7 @@ held-out L1 or cycle error for translators)."""
 import math
 
 import keras
+import numpy as np
 
 from ganzoo import backup
 from ganzoo import data as ganzoo_data
@@ -18,31 +19,40 @@ from ganzoo.evaluation.mixtures import MODE_KEYS
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Raises `TrainingDivergedError` at the first step whose logged losses are not finite, naming the
-    step, the phase that reported them and the last good backup in `backup_dir`.
+    step, the phase that reported them and the last good backup of `run_dir`; `check_weights` does the
+    same for non-finite weights (the backup schedule calls it before each write, since a step's last
+    update can break the weights after its losses were computed).
 
     Unlike `keras.callbacks.TerminateOnNaN` it checks every logged value, not only "loss", and it
     raises instead of ending training normally, so no backup of the diverged state is written (put it
     before `backup.BackupSchedule`)."""
 
-    def __init__(self, backup_dir=None):
+    def __init__(self, run_dir=None):
         super().__init__()
-        self.backup_dir = backup_dir
+        self.run_dir = run_dir
 
     def on_train_batch_end(self, batch, logs=None):
         bad = {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
-        if not bad:
-            return
+        if bad:
+            phases = sorted({self.model.phase_of_metric(name) or "?" for name in bad})
+            self._diverged(f"(phase {', '.join(phases)}): non-finite {bad}",
+                           [phase.split("/")[0] for phase in phases if phase != "?"])
+
+    def check_weights(self):
+        broken = [network.name for player in self.model.players() for network in player.networks
+                  if not all(np.isfinite(np.asarray(weight)).all() for weight in network.weights)]
+        if broken:
+            self._diverged(f"(after its updates): non-finite weights in {', '.join(broken)}", [])
+
+    def _diverged(self, what, reporting):
         step = int(self.model.step_counter.numpy())
-        phases = sorted({self.model.phase_of_metric(name) or "?" for name in bad})
-        reporting = [phase.split("/")[0] for phase in phases if phase != "?"]
+        kept = backup.newest_readable(self.run_dir) if self.run_dir else None
+        where = (f"The last good backup is of step {backup.read_meta(kept[0]).get('step', '?')} ({kept[0]}); a "
+                 f"rerun resumes from it." if kept else "No backup was written yet; a rerun starts from step 0.")
         players = list(dict.fromkeys(reporting + list(self.model.player_names)))  # the reporting player first
-        kept = backup.backups(self.backup_dir) if self.backup_dir else []
-        where = (f"The last good backup is of step {kept[0][0]} ({kept[0][1]}); a rerun resumes from it."
-                 if kept else "No backup was written yet; a rerun starts from step 0.")
         lower = " and/or ".join(f"--set optimizer.{player}.learning_rate=..." for player in players)
-        raise TrainingDivergedError(f"Training diverged at step {step} (phase {', '.join(phases)}): non-finite "
-                                    f"{bad}. {where} To go on with lower learning rates, rerun with {lower} "
-                                    f"--accept-changes.")
+        raise TrainingDivergedError(f"Training diverged at step {step} {what}. {where} To go on with lower "
+                                    f"learning rates, rerun with {lower} --accept-changes.")
 
 
 def quality_monitor(model, data_config, held_out=None, training_examples=None):

@@ -75,13 +75,19 @@ def prepare_run_dir(run_dir, config, overwrite, accept_changes=False):
         shutil.rmtree(run_dir)
         return None
     if not (run_dir / CONFIG_FILE).exists():
-        if any(run_dir.iterdir()):
+        if any(not path.name.startswith(".partial-") for path in run_dir.iterdir()):
             raise RunDirectoryError(f"{run_dir} is not empty and is not a ganzoo run folder (no {CONFIG_FILE}). "
                                     f"Received: --out {run_dir}")
         return None
     changes = differences(read_config(run_dir), config)
     identity = [change for change in changes if change[0] not in EXECUTION_SETTINGS]
-    if identity and overwrite:
+    float16 = [change for change in changes if change[0] == "training.precision" and "mixed_float16" in change[1:]]
+    if float16 and not overwrite:  # the loss-scale wrapper changes the optimisers' saved state
+        raise RunDirectoryError(f"{run_dir}: a run cannot switch to or from mixed_float16 when it resumes, because "
+                                f"float16 training wraps every optimiser in a loss-scale optimiser and the saved "
+                                f"moments would be dropped. Resume with training.precision={float16[0][1]}, or pass "
+                                f"--overwrite. Received: {_describe(float16)}")
+    if (identity or float16) and overwrite:
         shutil.rmtree(run_dir)
         return None
     if identity and not accept_changes:
@@ -106,15 +112,22 @@ def record_changes(run_dir, config, changes, step):
 
 def read_config(run_dir):
     """The config a run folder was started with."""
-    with open(Path(run_dir) / CONFIG_FILE) as file:
-        return yaml.safe_load(file)
+    path = Path(run_dir) / CONFIG_FILE
+    with open(path) as file:
+        config = yaml.safe_load(file)
+    if not isinstance(config, dict):
+        raise RunDirectoryError(f"{path} is empty or damaged, so the run cannot be resumed; pass --overwrite to "
+                                f"start again. Received: {type(config).__name__} content")
+    return config
 
 
 def write_atomically(path, write):
     """Calls `write(partial_path)` then renames the result to `path`, so `path` is never half-written."""
     partial = path.with_name(f".partial-{path.name}")
     write(partial)
+    backup.fsync(partial)
     os.replace(partial, path)
+    backup.fsync(path.parent)
 
 
 def load_run(path):

@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import backup, held_out, images, pictures
-from ganzoo.callbacks import GANTensorBoard, last_logged_step
+from ganzoo.callbacks import GANTensorBoard, logged_steps
 from ganzoo.errors import ConfigError, TrainingInterrupted
 from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.monitors import StopOnNonFiniteLoss, quality_monitor
@@ -77,17 +77,18 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
         record_changes(run_dir, config, changes, start)
     keep_history_before(run_dir / HISTORY_FILE, start // steps_per_epoch)
     with backup.StopOnSignal() as stop:
+        divergence = StopOnNonFiniteLoss(run_dir)
         schedule = backup.BackupSchedule(run_dir / BACKUP_DIR, steps_per_epoch=steps_per_epoch,
                                          every_steps=training["checkpoint_every_steps"],
                                          every_seconds=training["checkpoint_every_seconds"], stop=stop,
-                                         resumed=resumed)
-        callbacks = [StopOnNonFiniteLoss(run_dir / BACKUP_DIR), EpochHistory(run_dir / HISTORY_FILE)]
+                                         resumed=resumed, check=divergence.check_weights)
+        callbacks = [divergence, EpochHistory(run_dir / HISTORY_FILE)]
         if tensorboard:
             callbacks.append(GANTensorBoard(
                 run_dir / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
                 metrics_fn=quality_monitor(model, data_config, monitored, source.features),
                 metrics_every_epochs=metrics_every_epochs, examples=examples,
-                logged_through_step=last_logged_step(run_dir / TENSORBOARD_DIR)))
+                logged_steps=logged_steps(run_dir / TENSORBOARD_DIR)))
         callbacks.append(schedule)  # last: a backup never runs ahead of the history and logs it covers
         _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verbose)
         schedule.backup()

@@ -189,3 +189,39 @@ def test_a_divergence_names_step_and_phase_and_keeps_the_last_good_backup(tmp_pa
     assert f"The last good backup is of step 2 ({run / 'backup' / backup.backup_name(2)})" in message
     kept = ganzoo.run_folder.load_run(run)
     assert int(kept.step_counter.numpy()) == 2 and all(np.isfinite(np.asarray(w)).all() for w in kept.weights)
+
+
+def test_a_backup_due_at_an_epochs_last_step_comes_after_its_history_row(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    run = tmp_path / "run"
+    with pytest.raises(SimulatedKill):  # killed inside the backup of step 4, the end of epoch 1
+        train("gan-ring", run, "before_rename@4", monkeypatch, **{"training.checkpoint_every_steps": 2})
+    assert [row[0] for row in history(run)[1:]] == ["0", "1"]  # the row was written before the backup
+    assert logged_steps(run)[("train/d_loss", 4)] == 1
+
+
+def test_switching_to_or_from_float16_on_resume_is_refused(tmp_path):
+    config = ganzoo.get_config("gan-ring")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(ganzoo.zoo.dump_config(config))
+    bfloat16 = ganzoo.get_config("gan-ring", {"training.precision": "mixed_bfloat16"})
+    assert ganzoo.run_folder.prepare_run_dir(run, bfloat16, overwrite=False) == [
+        ("training.precision", "float32", "mixed_bfloat16")]  # an execution setting: resumes
+    float16 = ganzoo.get_config("gan-ring", {"training.precision": "mixed_float16"})
+    with pytest.raises(ganzoo.errors.RunDirectoryError, match="cannot switch to or from mixed_float16"):
+        ganzoo.run_folder.prepare_run_dir(run, float16, overwrite=False, accept_changes=True)
+
+
+def test_non_finite_weights_are_caught_before_a_backup(tmp_path):
+    from ganzoo.monitors import StopOnNonFiniteLoss
+    from tests.zoo.test_registry import _tiny_config
+
+    model = ganzoo.zoo.build_from_config(_tiny_config("gan-ring"))
+    check = StopOnNonFiniteLoss(tmp_path)
+    check.set_model(model)
+    check.check_weights()  # finite: nothing happens
+    kernel = model.discriminator.trainable_weights[0]
+    kernel.assign(np.full(kernel.shape, np.inf, np.float32))
+    with pytest.raises(ganzoo.errors.TrainingDivergedError, match="non-finite weights in discriminator"):
+        check.check_weights()

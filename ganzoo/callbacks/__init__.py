@@ -1,3 +1,3 @@
 """Keras callbacks for GAN training."""
 
-from ganzoo.callbacks.tensorboard import GANTensorBoard, jsd_estimate, last_logged_step  # noqa: F401
+from ganzoo.callbacks.tensorboard import GANTensorBoard, jsd_estimate, logged_steps  # noqa: F401

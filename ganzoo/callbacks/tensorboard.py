@@ -7,8 +7,8 @@ bound when D is not optimal). It is logged only for those loss families, and not
 penalty is added to d_loss.
 
 Sampling uses its own fixed seed and inference mode, so logging never changes training. A resumed run
-passes `logged_through_step` (see `last_logged_step`), so the steps its earlier process logged are
-not logged twice; an epoch cut short by a stop logs no epoch scalars.
+passes `logged_steps` (see `logged_steps`), so what its earlier process logged is not logged twice;
+an epoch cut short by a stop logs no epoch scalars.
 """
 
 from pathlib import Path
@@ -21,15 +21,15 @@ from ganzoo import pictures
 from ganzoo.metrics.density_ratio import jsd_from_value
 
 
-def last_logged_step(log_dir):
-    """The largest step of any event in the TensorBoard files under `log_dir` (-1 when there are none);
-    a file cut short by a kill is read up to its last whole record."""
-    last = -1
+def logged_steps(log_dir):
+    """{tag: the largest step logged for it} over the TensorBoard files under `log_dir`; a file cut
+    short by a kill is read up to its last whole record."""
+    last = {}
     for path in sorted(Path(log_dir).glob("**/events.out.tfevents.*")):
         try:
             for event in tf.compat.v1.train.summary_iterator(str(path)):
-                if event.HasField("summary"):
-                    last = max(last, int(event.step))
+                for value in event.summary.value:
+                    last[value.tag] = max(last.get(value.tag, -1), int(event.step))
         except tf.errors.DataLossError:
             continue
     return last
@@ -50,7 +50,7 @@ class GANTensorBoard(keras.callbacks.Callback):
     given to a plain `model.fit`."""
 
     def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
-                 metrics_fn=None, metrics_every_epochs=5, examples=None, logged_through_step=-1):
+                 metrics_fn=None, metrics_every_epochs=5, examples=None, logged_steps=None):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -62,7 +62,7 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
         self.metrics_every_epochs = metrics_every_epochs
         self.examples = examples
-        self.logged_through_step = logged_through_step
+        self.logged_steps = dict(logged_steps or {})  # tag -> step already logged by an earlier process
         self._writer = None
         self._step = 0
         self._batches = 0
@@ -82,16 +82,19 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._write_samples()
 
     def on_epoch_end(self, epoch, logs=None):
-        if self._batches < (self.params.get("steps") or 0) or self._step <= self.logged_through_step:
-            return  # a stopped epoch, or one the earlier process of a resumed run has logged
+        if self._batches < (self.params.get("steps") or 0):
+            return  # an epoch cut short by a stop
+        scalars = {f"train/{name}": float(value) for name, value in (logs or {}).items()}
+        if self.model.d_loss_is_minus_value and "d_loss" in (logs or {}):
+            scalars["train/jsd_estimate"] = jsd_estimate(logs["d_loss"])
+        measuring = self.metrics_fn is not None and (epoch + 1) % self.metrics_every_epochs == 0
+        measured = any(tag.startswith("metrics/") and step >= self._step for tag, step in self.logged_steps.items())
+        if measuring and not measured:  # the metrics are costly: not again for a step already logged
+            scalars.update({f"metrics/{name}": float(value) for name, value in self.metrics_fn(self.model).items()})
         with self._writer.as_default(step=self._step):
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(f"train/{name}", float(value))
-            if self.model.d_loss_is_minus_value and "d_loss" in (logs or {}):
-                tf.summary.scalar("train/jsd_estimate", jsd_estimate(logs["d_loss"]))
-            if self.metrics_fn is not None and (epoch + 1) % self.metrics_every_epochs == 0:
-                for name, value in self.metrics_fn(self.model).items():
-                    tf.summary.scalar(f"metrics/{name}", float(value))
+            for tag, value in scalars.items():
+                if not self._logged(tag):
+                    tf.summary.scalar(tag, value)
         self._write_samples()
 
     def on_train_end(self, logs=None):
@@ -99,8 +102,12 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._writer.flush()
             self._writer.close()
 
+    def _logged(self, tag):
+        """Whether `tag` already has a value at the current step (from an earlier process of a resumed run)."""
+        return self._step <= self.logged_steps.get(tag, -1)
+
     def _write_samples(self):
-        if self._step <= max(self.logged_through_step, self._last_picture_step):
+        if self._logged("samples") or self._step <= self._last_picture_step:
             return  # logged by an earlier process of a resumed run, or already at this step
         self._last_picture_step = self._step
         picture = pictures.progress_picture(self.model, examples=self.examples, reference=self.reference,

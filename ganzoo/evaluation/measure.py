@@ -47,7 +47,8 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
         except ValueError as error:  # data that does not fit the model, a bad batch size
             if not translating:
                 raise
-            raise DataError(f"Cannot measure {type(model).__name__} on {data_config['name']!r}: {error}") from None
+            on = repr(data_config["name"]) if data_config else "its data"
+            raise DataError(f"Cannot measure {type(model).__name__} on {on}: {error}") from None
     return _finish_rows(rows, source, seed, out)
 
 
