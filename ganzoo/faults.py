@@ -37,15 +37,18 @@ def active_fault():
         return None
     spec, _, at = text.partition("@")
     kind, _, value = spec.partition(":")
-    try:
-        if kind == "at_step" and not at:
-            return Fault(kind, int(value))
-        if kind in WRITE_FAULTS and (kind == "in_write") == bool(value):
-            return Fault(kind, int(value) if value else None, int(at) if at else 0)
-    except ValueError:
-        pass
+    number, from_step = _number(value), (_number(at) if at else 0)
+    if kind == "at_step" and number is not None and not at:
+        return Fault(kind, number)
+    if kind in WRITE_FAULTS and (kind == "in_write") == (number is not None) and (value == "") == (number is None) \
+            and from_step is not None:
+        return Fault(kind, number, from_step)
     raise ValueError(f"GANZOO_FAULT must be at_step:K, in_write:N_BYTES, before_rename, enospc or eacces (write "
                      f"faults optionally @STEP). Received: {text!r}")
+
+
+def _number(text):
+    return int(text) if text.isdigit() else None
 
 
 def kill():

@@ -47,8 +47,8 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     def _diverged(self, what, reporting):
         step = int(self.model.step_counter.numpy())
         kept = backup.newest_readable(self.run_dir) if self.run_dir else None
-        where = (f"The last good backup is of step {backup.read_meta(kept[0]).get('step', '?')} ({kept[0]}); a "
-                 f"rerun resumes from it." if kept else "No backup was written yet; a rerun starts from step 0.")
+        where = (f"The last good backup is of step {kept[1].get('step', '?')} ({kept[0]}); a rerun resumes from it."
+                 if kept else "No backup was written yet; a rerun starts from step 0.")
         players = list(dict.fromkeys(reporting + list(self.model.player_names)))  # the reporting player first
         lower = " and/or ".join(f"--set optimizer.{player}.learning_rate=..." for player in players)
         raise TrainingDivergedError(f"Training diverged at step {step} {what}. {where} To go on with lower "
