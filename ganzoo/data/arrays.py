@@ -61,14 +61,19 @@ def resize_images(images, image_size):
     return np.clip(resized.numpy(), -1.0, 1.0)
 
 
+def check_batch(batch_size, available, source):
+    """Refuses a batch size that is not a positive integer or that no `available` examples can fill."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    if available < batch_size:
+        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
+                        f"Received: batch_size={batch_size} for {available} examples")
+
+
 def make_dataset(features, labels=None, *, batch_size, shuffle=True, seed=0, source="data"):
     """Shuffled, batched (dropping the remainder) and prefetched `tf.data.Dataset` of `features`
     (and `labels`, as (features, labels) pairs, when given)."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    if len(features) < batch_size:
-        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
-                        f"Received: batch_size={batch_size} for {len(features)} examples")
+    check_batch(batch_size, len(features), source)
     elements = features if labels is None else (features, np.asarray(labels))
     dataset = tf.data.Dataset.from_tensor_slices(elements)
     if shuffle:
@@ -99,11 +104,7 @@ def step_indexed_batches(groups, *, batch_size, seed=0, start_step=0, source="da
     of all groups, flattened in order: a single array unwrapped, otherwise a tuple."""
     sizes = [len(group[0]) for group in groups]
     length = max(sizes)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    if length < batch_size:
-        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
-                        f"Received: batch_size={batch_size} for {length} examples")
+    check_batch(batch_size, length, source)
     per_epoch = length // batch_size
     arrays = [tf.constant(array) for group in groups for array in group]
     owners = [index for index, group in enumerate(groups) for _ in group]

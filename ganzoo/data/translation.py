@@ -22,7 +22,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.data.arrays import images_to_unit_range
+from ganzoo.data.arrays import check_batch, images_to_unit_range
 from ganzoo.data.sources import _check_split, digits, image_folder, tfds_dataset
 from ganzoo.errors import DataError
 
@@ -206,14 +206,6 @@ def digits_views(name, reverse=False):
     return views[::-1] if reverse else views
 
 
-def _check_batch(batch_size, available, source):
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise DataError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    if available < batch_size:
-        raise DataError(f"{source}: the batch size is larger than the dataset, so no full batch can be made. "
-                        f"Received: batch_size={batch_size} for {available} examples")
-
-
 def zip_domains(domain_a, domain_b, length, *, batch_size, shuffle=True, seed=0):
     """(a, b) batches from two independently shuffled domains; an epoch has `length` examples (the
     larger domain's size), the smaller domain repeating in a fresh order."""
@@ -229,13 +221,13 @@ def zip_domains(domain_a, domain_b, length, *, batch_size, shuffle=True, seed=0)
 def pairs_dataset(pairs, *, batch_size, shuffle=True, seed=0, source="data"):
     """Batches of (first, second): aligned pairs, or two independently shuffled domains."""
     if pairs.paired:
-        _check_batch(batch_size, len(pairs.first), source)
+        check_batch(batch_size, len(pairs.first), source)
         dataset = tf.data.Dataset.from_tensor_slices((pairs.first, pairs.second))
         if shuffle:
             dataset = dataset.shuffle(len(pairs.first), seed=seed, reshuffle_each_iteration=True)
         return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     length = max(len(pairs.first), len(pairs.second))
-    _check_batch(batch_size, length, source)
+    check_batch(batch_size, length, source)
     return zip_domains(tf.data.Dataset.from_tensor_slices(pairs.first),
                        tf.data.Dataset.from_tensor_slices(pairs.second), length,
                        batch_size=batch_size, shuffle=shuffle, seed=seed)
@@ -251,5 +243,5 @@ def tfds_domains(name, *, split="train", image_size=None, batch_size, shuffle=Tr
     length = max(sizes) if min(sizes) > 0 else None
     if length is None:
         raise DataError(f"tfds {name!r}: the sizes of splits {split}A/{split}B are unknown. Received: {sizes}")
-    _check_batch(batch_size, length, f"tfds {name}")
+    check_batch(batch_size, length, f"tfds {name}")
     return zip_domains(domains[0], domains[1], length, batch_size=batch_size, shuffle=shuffle, seed=seed)
