@@ -47,6 +47,7 @@ def _parser():
     evaluate.add_argument("--batch-size", type=int, help="translation, paper mode: images per test batch, whose "
                                                          "statistics batch norm uses (default 1, the paper's)")
     evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--truncation", type=float, metavar="PSI", help="StyleGAN2: truncation of the samples")
     evaluate.add_argument("--data", help="the data the model was trained on, when SOURCE has no config.yaml")
     evaluate.add_argument("--json", help="write the rows to this file")
 
@@ -55,6 +56,8 @@ def _parser():
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--truncation", type=float, metavar="PSI",
+                        help="StyleGAN2: pull w toward its mean (0: the mean image, 1: none; 0.7 is common)")
     sample.add_argument("--labels", help="class-conditional models: one class for all samples, or a comma "
                                          "list with one class per sample (default: every class in turn)")
 
@@ -91,11 +94,11 @@ def run(argv):
     elif args.command == "evaluate":
         rows = ganzoo.evaluation.evaluate(
             args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()], n=args.n, seed=args.seed,
-            data=args.data, out=args.json, mode=args.mode, batch_size=args.batch_size)
+            data=args.data, out=args.json, mode=args.mode, batch_size=args.batch_size, truncation=args.truncation)
         print(ganzoo.evaluation.format_table(rows))
     elif args.command == "sample":
         ganzoo.inference.sample(args.source, out=args.out, n=args.n, seed=args.seed,
-                                labels=ganzoo.inference.parse_labels(args.labels))
+                                labels=ganzoo.inference.parse_labels(args.labels), truncation=args.truncation)
         print(f"Wrote {args.n} samples to {args.out}")
     elif args.command == "translate":
         written = ganzoo.inference.translate(args.source, input=args.input, out=args.out, direction=args.direction,

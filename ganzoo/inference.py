@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from ganzoo import data as ganzoo_data
 from ganzoo import images
-from ganzoo.errors import DataError
+from ganzoo.errors import DataError, GanzooError
 from ganzoo.held_out import reference_points
 from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.pictures import SAMPLE_SEED
@@ -26,10 +26,22 @@ def parse_labels(text):
     return labels[0] if len(labels) == 1 else labels
 
 
-def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
+def check_truncation(model, truncation):
+    """Refuses --truncation for a model without it, or a psi that is not a number >= 0."""
+    if truncation is None:
+        return
+    if not getattr(model, "supports_truncation", False):
+        raise GanzooError(f"--truncation applies to StyleGAN2 models (a mean w to pull toward). "
+                          f"Received: --truncation {truncation} for a {type(model).__name__}")
+    if not truncation >= 0:
+        raise GanzooError(f"--truncation must be a number >= 0 (psi; 1 is no truncation). Received: {truncation}")
+
+
+def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None, truncation=None):
     """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`; `labels`
-    chooses the classes of a class-conditional model."""
+    chooses the classes of a class-conditional model, `truncation` StyleGAN2's psi."""
     model = load_run(source)
+    check_truncation(model, truncation)
     if model.layout in TRANSLATION_LAYOUTS:
         raise DataError(f"A {type(model).__name__} translates images rather than sampling: use "
                         f"`ganzoo translate {source} --input IMAGES --out DIR`")
@@ -42,7 +54,9 @@ def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None):
     except DataError:  # a bare .keras file: no reference points to draw
         reference = None
     try:
-        samples = model.generate(n, seed=seed, **({} if labels is None else {"labels": labels}))
+        options = {**({} if labels is None else {"labels": labels}),
+                   **({} if truncation is None else {"truncation": truncation})}
+        samples = model.generate(n, seed=seed, **options)
     except ValueError as error:  # e.g. a class the model does not have
         raise DataError(str(error)) from None
     images.write_png(out, images.samples_picture(samples, reference))

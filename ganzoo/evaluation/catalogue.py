@@ -33,6 +33,7 @@ class Request:
 
     n: generated samples (latent layouts), or held-out examples to use (None: all; translation).
     mode, batch_size: how translators run (see `translate`).
+    truncation: psi of StyleGAN2's truncation for the generated samples (None: no truncation).
     data: the data section the model was trained on ({"name", "image_size", "reverse"}), or None when
         it cannot be told (a bare .keras file without --data); `unknown_data` then says why, and
         `training_data` raises it for the metrics that need the data."""
@@ -43,6 +44,12 @@ class Request:
     mode: str = "deterministic"
     batch_size: Optional[int] = None
     unknown_data: str = "the training data is unknown"
+    truncation: Optional[float] = None
+
+    def generate(self, model, n=None, **condition):
+        """`n` (default: the request's) samples of `model` from the request's seed, truncated when asked."""
+        options = {} if self.truncation is None else {"truncation": self.truncation}
+        return model.generate(self.n if n is None else n, seed=self.seed, **condition, **options)
 
     @property
     def training_data(self):

@@ -17,7 +17,7 @@ def sample_distance_rows(model, names, request):
     classifier = DigitsClassifier()
     train, _ = ganzoo_data.load_arrays("digits", split="train", image_size=model.sample_shape[0])
     test, _ = ganzoo_data.load_arrays("digits", split="test", image_size=model.sample_shape[0])
-    scores = digits_scores(train, model.generate(request.n, seed=request.seed), classifier, seed=request.seed)
+    scores = digits_scores(train, request.generate(model), classifier, seed=request.seed)
     floor = digits_scores(train, test, classifier, seed=request.seed)
     rows = []
     for name in names:
@@ -45,7 +45,7 @@ def class_accuracy_rows(model, names, request):
                         f"Received: a {type(model).__name__}")
     classifier, n = DigitsClassifier(), request.n
     labels = model.default_labels(n)
-    fake = class_accuracy(classifier, model.generate(n, seed=request.seed, labels=labels), labels)
+    fake = class_accuracy(classifier, request.generate(model, labels=labels), labels)
     test, test_labels = ganzoo_data.load_arrays("digits", split="test", image_size=model.sample_shape[0])
     real = class_accuracy(classifier, test, test_labels)
     rows = [{"metric": "class_accuracy_digits", "value": fake["accuracy"], "n_fake": n,

@@ -16,7 +16,7 @@ def inception_rows(model, names, request):
     n, seed, data_name = request.n, request.seed, request.training_data["name"]
     extractor = InceptionFeatures(allow_download=os.environ.get("GANZOO_OFFLINE") != "1")
     real, _ = ganzoo_data.load_arrays(data_name, split="train", image_size=model.sample_shape[0], limit=n)
-    real_features, fake_features = extractor.features(real), extractor.features(model.generate(n, seed=seed))
+    real_features, fake_features = extractor.features(real), extractor.features(request.generate(model))
     rows = []
     if "fid" in names:
         value, n_real, n_fake = frechet_distance(real_features, fake_features)

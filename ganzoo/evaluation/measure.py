@@ -10,6 +10,7 @@ import ganzoo
 from ganzoo.errors import DataError, GanzooError
 from ganzoo.evaluation import catalogue
 from ganzoo.layouts import TRANSLATION_LAYOUTS
+from ganzoo.inference import check_truncation
 from ganzoo.run_folder import load_run, run_data_config
 
 #: Samples a generator is measured on when `n` is not given.
@@ -17,16 +18,18 @@ DEFAULT_SAMPLES = 2000
 
 
 def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic",
-             batch_size=None):
+             batch_size=None, truncation=None):
     """Evaluates the model of a run folder, .keras file or zoo entry; returns the rows and writes them
     as JSON to `out`. `n`: generated samples (default 2000); translation models are measured on the
     whole held-out split, or its first `n` examples, in inference `mode` with test batches of
-    `batch_size`. `data` names the training data when `source` does not record it."""
+    `batch_size`. `data` names the training data when `source` does not record it. `truncation`:
+    StyleGAN2's psi for the generated samples."""
     catalogue.check_known(metrics)  # before the model is loaded
     if n is not None and n < 2:
         raise GanzooError(f"--n must be at least 2. Received: {n}")
     model = load_run(source)
     measures = catalogue.resolve(metrics, model.layout, type(model).__name__)
+    check_truncation(model, truncation)
     translating = model.layout in TRANSLATION_LAYOUTS
     if mode != "deterministic" and not translating:
         raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
@@ -37,7 +40,7 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
     if data and translating:  # only a name was given: the model's training size
         data_config["image_size"] = model.source_shape[0]
     request = catalogue.Request(n=n if translating or n is not None else DEFAULT_SAMPLES, seed=seed, data=data_config,
-                                mode=mode, batch_size=batch_size, unknown_data=unknown or "")
+                                mode=mode, batch_size=batch_size, unknown_data=unknown or "", truncation=truncation)
     rows = []
     for measure, names in measures:
         try:
@@ -49,12 +52,14 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
                 raise
             on = repr(data_config["name"]) if data_config else "its data"
             raise DataError(f"Cannot measure {type(model).__name__} on {on}: {error}") from None
-    return _finish_rows(rows, source, seed, out)
+    return _finish_rows(rows, source, seed, out, truncation)
 
 
-def _finish_rows(rows, source, seed, out):
+def _finish_rows(rows, source, seed, out, truncation=None):
     for row in rows:
         row.update(seed=seed, ganzoo_version=ganzoo.__version__, source=str(source))
+        if truncation is not None:
+            row["truncation"] = truncation
     if out:
         Path(out).write_text(json.dumps(rows, indent=1) + "\n")
     return rows

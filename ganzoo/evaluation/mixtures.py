@@ -11,6 +11,6 @@ def mode_rows(model, names, request):
     name = request.training_data["name"]
     if name not in MIXTURES:
         raise DataError(f"modes needs a 2D mixture {sorted(MIXTURES)}. Received: data {name!r}")
-    result = mode_coverage(model.generate(request.n, seed=request.seed), MIXTURES[name])
+    result = mode_coverage(request.generate(model), MIXTURES[name])
     return [{"metric": key, "value": result[key], "n_fake": request.n, "feature_extractor": None,
              "note": f"{name} mixture, PacGAN protocol"} for key in MODE_KEYS]

@@ -11,3 +11,7 @@ from ganzoo.networks.bigan import (  # noqa: F401
 from ganzoo.networks.patchgan import build_patchgan_discriminator, patchgan_receptive_field  # noqa: F401
 from ganzoo.networks.resnet_generator import build_resnet_generator  # noqa: F401
 from ganzoo.networks.unet import build_unet_generator  # noqa: F401
+from ganzoo.networks.stylegan2 import (  # noqa: F401
+    build_stylegan2_discriminator,
+    build_stylegan2_generator,
+)

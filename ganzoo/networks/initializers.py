@@ -8,15 +8,17 @@ import keras
 
 
 class InitializerSeeds:
-    """Creates initialisers whose seeds are `seed`, `seed + 1`, ... (unseeded when `seed` is None)."""
+    """Creates initialisers whose seeds are `seed`, `seed + stride`, ... (unseeded when `seed` is None).
+    A `stride` above 1 leaves room for layers that derive several seeds of their own (seed + 1, ...)."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, stride=1):
         self._next_seed = seed
+        self._stride = stride
 
     def _seed(self):
         if self._next_seed is None:
             return None
-        seed, self._next_seed = self._next_seed, self._next_seed + 1
+        seed, self._next_seed = self._next_seed, self._next_seed + self._stride
         return seed
 
     def next_seed(self):

@@ -131,31 +131,44 @@ class MinibatchStdDev(keras.layers.Layer):
     """Minibatch standard deviation (Karras et al. 2018, section 3): splits the batch into groups of
     `group_size`, takes each feature's standard deviation within the group, averages it to one number
     per group and appends it to every member as one extra feature (dense) or channel (conv). A
-    discriminator that sees this statistic can tell a collapsed batch from a varied one."""
+    discriminator that sees this statistic can tell a collapsed batch from a varied one.
 
-    def __init__(self, group_size=MINIBATCH_STD_GROUP, **kwargs):
+    `num_features` > 1 splits the channels into that many parts with one statistic each (StyleGAN2's
+    `mbstd_num_channels`; Karras et al. 2020)."""
+
+    def __init__(self, group_size=MINIBATCH_STD_GROUP, num_features=1, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(group_size, int) or isinstance(group_size, bool) or group_size < 2:
             raise ValueError(f"group_size must be an integer >= 2. Received: group_size={group_size!r}")
+        if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
+            raise ValueError(f"num_features must be an integer >= 1. Received: num_features={num_features!r}")
         self.group_size = group_size
+        self.num_features = num_features
 
     def call(self, inputs):
         batch = inputs.shape[0]
         group = self.group_size if batch is None else min(self.group_size, batch)
         _check_batch_divides(batch, group, f"MinibatchStdDev(group_size={self.group_size})")
         sample_shape = tuple(inputs.shape[1:])
-        grouped = ops.reshape(inputs, (-1, group) + sample_shape)
-        deviation = ops.sqrt(ops.var(grouped, axis=1) + 1e-8)  # (groups, *sample_shape)
-        statistic = ops.mean(deviation, axis=tuple(range(1, len(sample_shape) + 1)), keepdims=True)
-        statistic = ops.repeat(statistic, group, axis=0)  # one value per member of each group
-        statistic = ops.broadcast_to(statistic, ops.shape(inputs)[:-1] + (1,))
+        features, channels = self.num_features, sample_shape[-1]
+        if channels % features:
+            raise ValueError(f"MinibatchStdDev(num_features={features}) needs channels divisible by {features}. "
+                             f"Received: {channels} channels")
+        # (groups, group, *spatial, features, channels / features): one statistic per group and feature
+        grouped = ops.reshape(inputs, (-1, group) + sample_shape[:-1] + (features, channels // features))
+        deviation = ops.sqrt(ops.var(grouped, axis=1) + 1e-8)
+        spatial = tuple(range(1, len(sample_shape)))
+        statistic = ops.mean(deviation, axis=spatial + (len(sample_shape) + 1,))  # (groups, features)
+        statistic = ops.repeat(statistic, group, axis=0)  # one row per member of each group
+        statistic = ops.reshape(statistic, (-1,) + (1,) * len(spatial) + (features,))
+        statistic = ops.broadcast_to(statistic, ops.shape(inputs)[:-1] + (features,))
         return ops.concatenate([inputs, ops.cast(statistic, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+        return tuple(input_shape[:-1]) + (input_shape[-1] + self.num_features,)
 
     def get_config(self):
-        return {**super().get_config(), "group_size": self.group_size}
+        return {**super().get_config(), "group_size": self.group_size, "num_features": self.num_features}
 
 
 def dense_layer(spectral_norm):

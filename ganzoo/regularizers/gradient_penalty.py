@@ -1,4 +1,6 @@
-"""The WGAN-GP gradient penalty (Gulrajani et al. 2017, Algorithm 1):
+"""Gradient penalties: WGAN-GP's, R1 and StyleGAN2's path lengths.
+
+The WGAN-GP gradient penalty (Gulrajani et al. 2017, Algorithm 1):
 
     GP = E_xhat[(||grad_xhat D(xhat)||_2 - 1)^2],  xhat = eps * x + (1 - eps) * G(z),  eps ~ U[0, 1]
 
@@ -34,3 +36,34 @@ def gradient_penalty(critic, points, *, target_norm=1.0, training=True):
     rows = tf.shape(outputs)[0]
     norms = tf.sqrt(tf.reduce_sum(tf.square(tf.reshape(gradients, [rows, -1])), axis=1) + 1e-12)
     return tf.reduce_mean(tf.square(norms - target_norm))
+
+
+def r1_penalty(discriminator, real, *, training=True):
+    """R1 (Mescheder et al. 2018, eq. 9, without gamma / 2): E_x[||grad_x D(x)||^2] on real samples,
+    the squared norm summed over each sample. Differentiable in the discriminator's weights."""
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        total = tf.reduce_sum(tf.cast(discriminator(real, training=training), tf.float32))
+    gradients = tf.cast(tape.gradient(total, real), tf.float32)
+    return tf.reduce_mean(tf.reduce_sum(tf.reshape(tf.square(gradients), [tf.shape(real)[0], -1]), axis=1))
+
+
+def path_lengths(synthesis, ws, seed, *, training=True):
+    """StyleGAN2's path lengths (Karras et al. 2020, section 3.2, eq. 4): per sample,
+    ||J_w^T y||_2 with y ~ N(0, I) / sqrt(H * W) an image-shaped random direction, computed as the
+    gradient of sum(G(w) * y) with respect to w (not by finite differences). For ws of shape
+    (batch, num_ws, w_dim) the squared norm is summed over w_dim and averaged over the layers, as in
+    the official code. Returns (lengths of shape (batch,), images)."""
+    ws = tf.convert_to_tensor(ws)
+    with tf.GradientTape() as tape:
+        tape.watch(ws)
+        images = tf.cast(synthesis(ws, training=training), tf.float32)
+        height, width = images.shape[1], images.shape[2]
+        noise = tf.random.stateless_normal(tf.shape(images), seed, alg="philox") / float(height * width) ** 0.5
+        total = tf.reduce_sum(images * noise)
+    gradients = tf.cast(tape.gradient(total, ws), tf.float32)
+    squared = tf.reduce_sum(tf.square(gradients), axis=-1)
+    if len(ws.shape) == 3:
+        squared = tf.reduce_mean(squared, axis=1)
+    return tf.sqrt(squared), images

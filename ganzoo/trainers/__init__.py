@@ -11,3 +11,4 @@ from ganzoo.trainers.bigan import BiGAN  # noqa: F401
 from ganzoo.trainers.translation import ImageTranslator, INFERENCE_MODES  # noqa: F401
 from ganzoo.trainers.pix2pix import Pix2Pix  # noqa: F401
 from ganzoo.trainers.cyclegan import CycleGAN  # noqa: F401
+from ganzoo.trainers.stylegan2 import ConditionalStyleGAN2, StyleGAN2  # noqa: F401

@@ -84,6 +84,32 @@ class InferenceSignature(NamedTuple):
     inputs: tuple
 
 
+def replace_nonfinite(gradient):
+    """NaN -> 0, +inf -> 1e5, -inf -> -1e5 (numpy's nan_to_num with StyleGAN2's bounds); None stays None."""
+    if gradient is None:
+        return None
+    if isinstance(gradient, tf.IndexedSlices):
+        gradient = tf.convert_to_tensor(gradient)
+    bound = tf.cast(1e5, gradient.dtype)
+    finite_or_bounded = tf.where(tf.math.is_inf(gradient), tf.sign(gradient) * bound, gradient)
+    return tf.where(tf.math.is_nan(gradient), tf.zeros_like(gradient), finite_or_bounded)
+
+
+def lazy_adam_settings(settings, ratio):
+    """Optimiser settings (learning_rate, beta_1, beta_2, ...) for a player regularised lazily with
+    ratio c = k / (k + 1): learning_rate * c and each beta ** c (Karras et al. 2020, appendix B). A
+    learning-rate schedule is left as it is."""
+    settings = dict(settings)
+    if ratio == 1.0:
+        return settings
+    if isinstance(settings.get("learning_rate"), (int, float)):
+        settings["learning_rate"] = settings["learning_rate"] * ratio
+    for key in ("beta_1", "beta_2"):
+        if key in settings:
+            settings[key] = settings[key] ** ratio
+    return settings
+
+
 def _positive_int(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
@@ -124,6 +150,11 @@ class AdversarialTrainer(keras.Model):
     #: ("domain_a", "domain_b") for unpaired translation: objectives receive (first, second) batches,
     #: which the dataset yields as Keras' (x, y).
     example_parts = ("samples",)
+
+    #: Whether each phase's gradients have NaN replaced by 0 and +-inf by +-1e5 before the update (as
+    #: StyleGAN2's official code does); a float16 loss-scale optimiser sees them unchanged, since it
+    #: needs the non-finite values to lower its scale.
+    replaces_nonfinite_gradients = False
 
     #: Whether `d_loss` is -V(D, G) of the game, so that (V + log 4) / 2 estimates the JSD (Goodfellow
     #: et al. 2014, Theorem 1); monitors log the estimate only then.
@@ -188,8 +219,27 @@ class AdversarialTrainer(keras.Model):
                 if player.objective is not None]
 
     def default_optimizer(self, player_name):
-        """The optimiser a player gets when `compile` is not given one: Adam with `optimizer_defaults`."""
-        return keras.optimizers.Adam(**self.optimizer_defaults)
+        """The optimiser a player gets when `compile` is not given one: Adam with `optimizer_defaults`,
+        rescaled for lazy regularisation (`lazy_adam_settings`)."""
+        return keras.optimizers.Adam(**lazy_adam_settings(self.optimizer_defaults,
+                                                          self.lazy_regularization_ratio(player_name)))
+
+    def lazy_regularization_ratio(self, player_name):
+        """c = k / (k + 1) for a player with a phase that runs every k > 1 steps, else 1.
+
+        Lazy regularisation (Karras et al. 2020, appendix B) runs a regulariser every k steps with its
+        loss times k; the player's Adam then takes k + 1 steps where it would take k, and the official
+        code rescales its learning rate to lr * c and its betas to beta ** c to keep the same dynamics.
+        `default_optimizer` and the zoo's configs apply it; an optimiser given to `compile` is used as
+        it is."""
+        intervals = {phase.every for phase in self.phases() if phase.player == player_name and phase.every > 1}
+        if len(intervals) > 1:
+            raise ValueError(f"Player {player_name!r} has lazy phases with different intervals {sorted(intervals)}; "
+                             "the optimiser rescaling needs one interval per player")
+        if not intervals:
+            return 1.0
+        interval = intervals.pop()
+        return interval / (interval + 1)
 
     # -- compile ----------------------------------------------------------------------------------
 
@@ -305,7 +355,12 @@ class AdversarialTrainer(keras.Model):
             if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
                 scaled_loss = optimizer.scale_loss(scaled_loss)  # float16: keeps small gradients from underflow
         gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply(gradients, variables)
+        if self.replaces_nonfinite_gradients and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            gradients = [replace_nonfinite(gradient) for gradient in gradients]
+        # A variable the phase's loss does not depend on (D's output bias under R1, G's toRGB biases under
+        # the path-length penalty) is left untouched, moments included, as PyTorch's Adam skips it.
+        used = [(gradient, variable) for gradient, variable in zip(gradients, variables) if gradient is not None]
+        optimizer.apply([gradient for gradient, _ in used], [variable for _, variable in used])
         for name, value in logs.items():
             self.trackers[name].update_state(tf.cast(value, tf.float32))
             self._metric_phases[name] = phase.name  # recorded while tracing, for messages

@@ -6,7 +6,7 @@
   the architectures it accepts, and its `layout`, the networks the game needs:
   "latent" (G: z -> x, D: x -> logit), "joint" (BiGAN: also an encoder, and D on [x, z]), "paired"
   (pix2pix: G: x -> y, D on [x, y]) or "unpaired" (CycleGAN: G, F and a discriminator per domain).
-- `model.architecture` is the set of networks: `mlp` or `dcgan` for the latent layouts, `unet` or
+- `model.architecture` is the set of networks: `mlp`, `dcgan` or `stylegan2` for the latent layouts, `unet` or
   `resnet` (the generator; the discriminator is a PatchGAN) for translation, each with the schema of
   its `generator` / `discriminator` / `encoder` sections and one keyword-only builder.
 
@@ -18,7 +18,8 @@ from typing import Callable, NamedTuple
 from ganzoo import networks
 from ganzoo.networks.dcgan import CONDITIONINGS, NORMALIZATIONS
 from ganzoo.networks.patchgan import RECEPTIVE_FIELDS
-from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, CycleGAN, Pix2Pix
+from ganzoo.networks.stylegan2 import DISCRIMINATOR_ARCHITECTURES as STYLEGAN2_DISCRIMINATORS
+from ganzoo.trainers import DCGAN, GAN, WGANGP, BiGAN, ConditionalGAN, ConditionalStyleGAN2, CycleGAN, Pix2Pix, StyleGAN2
 from ganzoo.layouts import LATENT_LAYOUTS, LAYOUTS, TRANSLATION_LAYOUTS
 from ganzoo.zoo.schema import Field
 
@@ -188,6 +189,64 @@ register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
                              "gradient_penalty_weight": _GRADIENT_PENALTY})
 register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"))
+
+
+# -- StyleGAN2 -------------------------------------------------------------------------------------
+
+_CHANNELS = {
+    "channel_base": Field(int, 32768, minimum=1, help="feature maps at resolution r: min(channel_base / r, channel_max)"),
+    "channel_max": Field(int, 512, minimum=1),
+}
+
+
+@register_architecture(
+    "stylegan2",
+    generator_schema={
+        "w_dim": Field(int, 512, minimum=1, help="size of w"),
+        "mapping_layers": Field(int, 8, minimum=1, maximum=16, help="8 in the paper, 2 in ADA's small-data configs"),
+        "mapping_lr_multiplier": Field(float, 0.01, minimum=1e-6, maximum=1.0),
+        **_CHANNELS,
+        "use_noise": Field(bool, True, help="per-pixel noise inputs"),
+        "w_avg_beta": Field(float, 0.995, minimum=0.0, maximum=0.999999, help="decay of the tracked mean w"),
+    },
+    discriminator_schema={
+        "architecture": Field(str, "resnet", choices=STYLEGAN2_DISCRIMINATORS, help="orig: ADA's CIFAR config"),
+        **_CHANNELS,
+        "mbstd_group_size": Field(int, 4, minimum=2, help="minibatch standard deviation group (ADA cifar: 32)"),
+        "mbstd_features": Field(int, 1, minimum=1),
+        "mapping_layers": Field(int, 8, minimum=1, maximum=16, help="class embedding of a conditional D"),
+    },
+    encoder_schema={})
+def _stylegan2_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
+    if layout != "latent":
+        raise ValueError(f"the stylegan2 architecture builds a latent game. Received: layout {layout!r}")
+    if len(sample_shape) != 3:
+        raise ValueError(f"the stylegan2 architecture needs image data (height, width, channels). "
+                         f"Received: sample shape {sample_shape}")
+    generator = model_config["generator"]
+    return {
+        "generator": networks.build_stylegan2_generator(
+            latent_dim=model_config["latent_dim"], image_shape=sample_shape, num_classes=num_classes, seed=seed,
+            **generator),
+        "discriminator": networks.build_stylegan2_discriminator(
+            image_shape=sample_shape, num_classes=num_classes, seed=network_seed(seed, "discriminator"),
+            **model_config["discriminator"]),
+    }
+
+
+_STYLEGAN2_OPTIONS = {
+    "r1_gamma": Field(float, 10.0, minimum=0.0, help="R1 weight (ADA: 0.0002 * resolution^2 / batch)"),
+    "r1_every": Field(int, 16, minimum=1, help="lazy R1 interval"),
+    "pl_weight": Field(float, 2.0, minimum=0.0, help="path-length weight (0: none)"),
+    "pl_every": Field(int, 4, minimum=1, help="lazy path-length interval"),
+    "pl_decay": Field(float, 0.01, minimum=0.0, maximum=1.0, help="step of the path-length running mean"),
+    "pl_batch_shrink": Field(int, 2, minimum=1, help="path-length batch = batch / this"),
+    "style_mixing": Field(float, 0.9, minimum=0.0, maximum=1.0, help="probability of mixing two latents"),
+}
+register_model_type("stylegan2", trainer=StyleGAN2, architectures=("stylegan2",), options=_STYLEGAN2_OPTIONS)
+register_model_type("conditional_stylegan2", trainer=ConditionalStyleGAN2, architectures=("stylegan2",),
+                    options={**_STYLEGAN2_OPTIONS,
+                             "num_classes": Field(int, 10, minimum=2, help="classes of the labels")})
 
 
 # -- image-to-image translation ------------------------------------------------------------------

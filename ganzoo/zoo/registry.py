@@ -10,6 +10,7 @@ from ganzoo import artifacts, precision
 from ganzoo import data as ganzoo_data
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.networks.layers import MINIBATCH_STD_GROUP
+from ganzoo.trainers.base import lazy_adam_settings
 from ganzoo.trainers.schedules import ConstantThenLinearDecay
 from ganzoo.zoo.config import load_config_file
 from ganzoo.zoo.entries import entry_paths, list_models  # noqa: F401 (list_models: part of the registry API)
@@ -105,8 +106,10 @@ def training_steps(config, model, source=None):
     return config["training"]["epochs"] * steps_per_epoch(config, model, source)
 
 
-def build_optimizer(config, updates=None):
-    """An optimiser from a config section; `updates` (this optimiser's total updates) sets the decay."""
+def build_optimizer(config, updates=None, lazy_ratio=1.0):
+    """An optimiser from a config section; `updates` (this optimiser's total updates) sets the decay;
+    `lazy_ratio` < 1 rescales Adam for a lazily regularised player (`trainers.base.lazy_adam_settings`)."""
+    config = lazy_adam_settings(config, lazy_ratio)
     learning_rate = config["learning_rate"]
     if config["decay"] == "linear":
         constant = int(round(config["decay_start"] * updates))
@@ -124,7 +127,8 @@ def _check_batch_fits_discriminator(config):
     batch, discriminator = config["data"]["batch_size"], config["model"]["discriminator"]
     group = min(MINIBATCH_STD_GROUP, batch) if discriminator.get("minibatch_std") else 1
     groups = {"model.discriminator.packing": discriminator.get("packing", 1),
-              f"model.discriminator.minibatch_std (groups of {MINIBATCH_STD_GROUP})": group}
+              f"model.discriminator.minibatch_std (groups of {MINIBATCH_STD_GROUP})": group,
+              "model.discriminator.mbstd_group_size": min(discriminator.get("mbstd_group_size", 1), batch)}
     for key, group in groups.items():
         if batch % group:
             raise ConfigError(f"data.batch_size must be divisible by {group} for {key}. "
@@ -163,7 +167,8 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
         decays = any(config["optimizer"][p.name]["decay"] != "none" for p in model.players())
         steps = training_steps(config, model, source) if decays else None
         model.compile(optimizers={p.name: build_optimizer(config["optimizer"][p.name],
-                                                          steps and int(round(steps * model.updates_per_step(p.name))))
+                                                          steps and int(round(steps * model.updates_per_step(p.name))),
+                                                          model.lazy_regularization_ratio(p.name))
                                   for p in model.players()},
                       jit_compile=config["training"]["jit_compile"])
     return model

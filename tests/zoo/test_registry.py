@@ -17,6 +17,9 @@ TINY = {
               "data.image_size": 8},
     "unet": {"model.generator.width": 4, "model.discriminator.width": 4, "model.discriminator.receptive_field": 16,
              "data.image_size": 16},
+    "stylegan2": {"model.latent_dim": 8, "model.generator.w_dim": 8, "model.generator.channel_base": 64,
+                  "model.generator.channel_max": 8, "model.discriminator.channel_base": 64,
+                  "model.discriminator.channel_max": 8, "data.image_size": 8},
     "resnet": {"model.generator.width": 4, "model.generator.blocks": 1, "model.discriminator.width": 4,
                "model.discriminator.receptive_field": 16, "data.image_size": 16},
 }
