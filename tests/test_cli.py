@@ -14,6 +14,10 @@ from ganzoo.metrics.digits import DigitsClassifier
 
 TINY_RING = ["--set", "model.generator.hidden_units=[8]", "--set", "model.discriminator.hidden_units=[8]",
              "--set", "data.num_samples=512", "--batch-size", "32", "--quiet"]
+TINY_STYLEGAN2 = ["--set", "model.generator.channel_base=64", "--set", "model.generator.channel_max=8", "--set",
+                  "model.discriminator.channel_base=64", "--set", "model.discriminator.channel_max=8", "--set",
+                  "model.generator.w_dim=8", "--set", "model.latent_dim=8", "--set", "data.image_size=8",
+                  "--batch-size", "8", "--quiet"]
 TINY_DCGAN = ["--set", "model.generator.width=4", "--set", "model.discriminator.width=4", "--set",
               "data.image_size=8", "--set", "model.latent_dim=4", "--batch-size", "16", "--quiet"]
 
@@ -182,3 +186,22 @@ def test_sample_chooses_the_classes_of_a_conditional_model(tmp_path, capsys):
     assert main(["sample", "cgan-digits", "--labels", "x", "--out", str(tmp_path / "d.png")]) == 2
     assert main(["sample", "gan-ring", "--labels", "1", "--out", str(tmp_path / "e.png")]) == 2
     assert "applies to class-conditional models" in capsys.readouterr().err
+
+
+def test_stylegan2_trains_then_samples_and_evaluates_with_truncation(tmp_path, capsys):
+    import json
+
+    run = tmp_path / "stylegan2"
+    assert main(["train", "stylegan2-digits", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(run),
+                 "--no-tensorboard", *TINY_STYLEGAN2]) == 0
+    assert main(["sample", str(run), "--n", "4", "--truncation", "0", "--out", str(tmp_path / "mean.png")]) == 0
+    tiles = read_png(tmp_path / "mean.png")  # psi = 0: every tile is the w_avg image
+    assert (tiles[1:9, 1:9] == tiles[1:9, 10:18]).all()
+    report = tmp_path / "truncated.json"
+    assert main(["evaluate", str(run), "--metrics", "fd_digits", "--n", "50", "--truncation", "0.7",
+                 "--json", str(report)]) == 0
+    assert {row["truncation"] for row in json.loads(report.read_text())} == {0.7}
+    assert main(["sample", "gan-ring", "--truncation", "0.7", "--out", str(tmp_path / "ring.png")]) == 2
+    assert "--truncation applies to StyleGAN2 models" in capsys.readouterr().err
+    assert main(["sample", str(run), "--truncation", "-1", "--out", str(tmp_path / "bad.png")]) == 2
+    assert "must be a number >= 0" in capsys.readouterr().err

@@ -2,6 +2,10 @@
 recording sha256, size, metrics (measured with `ganzoo evaluate`) and the recipe in the manifest.
 
     python tools/train_pretrained.py gan-ring gan-grid dcgan-digits
+    python tools/train_pretrained.py stylegan2-digits --from-run runs/stylegan2-digits   # ship a finished run
+
+`--from-run` ships a finished `ganzoo train` run instead of training again; its recorded config must be
+the entry's own with the same seed.
 """
 
 import argparse
@@ -19,11 +23,26 @@ METRICS = {"digits": ("fd_digits", "kid_digits", "cs_digits"), "ring": ("modes",
 SAMPLES = {"digits": 2000, "ring": 2500, "grid": 2500}
 
 
-def ship(entry, out_dir, seed):
+def finished_run(entry, config, run_dir):
+    """The model of a finished run of exactly `config` (refuses any other run)."""
+    recorded = run_folder.read_config(run_dir)
+    different = sorted(key for key in set(recorded) | set(config) if key != "description"
+                       and recorded.get(key) != config.get(key))
+    if different:
+        raise SystemExit(f"{run_dir} was not trained with {entry}'s config (sections differ: {different})")
+    if not (Path(run_dir) / run_folder.MODEL_FILE).is_file():
+        raise SystemExit(f"{run_dir} has not finished (no {run_folder.MODEL_FILE})")
+    return run_folder.load_run(run_dir)
+
+
+def ship(entry, out_dir, seed, from_run=None):
     config = ganzoo.get_config(entry, {"training.seed": seed})
-    with tempfile.TemporaryDirectory() as scratch:
-        run_dir = training.train(entry, out=Path(scratch) / entry, seed=seed, verbose=2, tensorboard=False)
-        trained = run_folder.load_run(run_dir)
+    if from_run:
+        trained = finished_run(entry, config, from_run)
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            run_dir = training.train(entry, out=Path(scratch) / entry, seed=seed, verbose=2, tensorboard=False)
+            trained = run_folder.load_run(run_dir)
     data = config["data"]["name"]
     shipped = ganzoo.zoo.build_from_config(config, sample_shape=trained.sample_shape, compile=False)
     shipped.set_weights(trained.get_weights())  # the networks and seed state, without optimiser state
@@ -45,9 +64,12 @@ def main():
     parser.add_argument("entries", nargs="+")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "pretrained"))
+    parser.add_argument("--from-run", help="ship this finished run of the (single) entry instead of training")
     args = parser.parse_args()
+    if args.from_run and len(args.entries) != 1:
+        parser.error("--from-run ships one entry")
     for entry in args.entries:
-        print(entry, ship(entry, args.out, args.seed), flush=True)
+        print(entry, ship(entry, args.out, args.seed, args.from_run), flush=True)
 
 
 if __name__ == "__main__":

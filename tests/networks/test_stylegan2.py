@@ -128,3 +128,45 @@ def test_minibatch_std_with_several_features_gives_one_statistic_per_channel_gro
 def test_w_average_refuses_a_beta_of_one():
     with pytest.raises(ValueError, match="w_avg_beta"):
         WAverage(1.0)
+
+
+def _trainable_parameters(network):
+    return int(sum(np.prod(weight.shape) for weight in network.trainable_weights))
+
+
+#: Parameter counts of the official StyleGAN2-ADA PyTorch code (NVlabs/stylegan2-ada-pytorch,
+#: training/networks.py), the "Total" rows of its `print_module_summary` table. Buffers (noise_const,
+#: w_avg, resample filters) are not parameters there, as noise_const and w_avg are not trainable here.
+OFFICIAL_PARAMETERS = {
+    # 32x32 RGB, unconditional, z = w = 512, 8 mapping layers, 512 channels, resnet D: the table
+    # pasted in the README of github.com/AYUSH-ISHAN/Style_GAN_2 (commit 9637dbc), an ADA "auto" run.
+    "auto32": (21523475, 21507073),
+    # ADA's cifar config (conditional, 2 mapping layers, orig D, D's label mapping 8 layers) and its
+    # paper256 config (channel_base 16384): computed layer by layer from training/networks.py, the
+    # arithmetic that reproduces the pasted tables above and the TF1 code's 23191522-parameter
+    # synthesis + 2 mapping layers table for paper256 networks.
+    "stylegan2-cifar10": (20215315, 23089664),
+    "stylegan2-ffhq256": (24767458, 24001089),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(OFFICIAL_PARAMETERS))
+def test_full_size_networks_have_the_official_parameter_counts(name):
+    import ganzoo
+
+    if name == "auto32":
+        generator = build_stylegan2_generator(latent_dim=512, image_shape=(32, 32, 3), w_dim=512, mapping_layers=8)
+        discriminator = build_stylegan2_discriminator(image_shape=(32, 32, 3))
+        conditional = False
+    else:
+        config = ganzoo.get_config(name)
+        shape = (config["data"]["image_size"],) * 2 + (3,)
+        model = ganzoo.zoo.build_from_config(config, sample_shape=shape, compile=False)
+        generator, discriminator, conditional = model.generator, model.discriminator, model.conditional
+    assert (_trainable_parameters(generator), _trainable_parameters(discriminator)) == OFFICIAL_PARAMETERS[name]
+    z = np.random.default_rng(0).normal(size=(1, 512)).astype(np.float32)
+    label = np.array([3], np.int32)
+    images = np.asarray(generator([z, label] if conditional else z, training=False))
+    logits = np.asarray(discriminator([images, label] if conditional else images, training=False))
+    assert np.isfinite(images).all() and np.isfinite(logits).all() and logits.shape == (1, 1)

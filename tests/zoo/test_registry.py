@@ -23,8 +23,9 @@ TINY = {
     "resnet": {"model.generator.width": 4, "model.generator.blocks": 1, "model.discriminator.width": 4,
                "model.discriminator.receptive_field": 16, "data.image_size": 16},
 }
-#: Entries whose data needs a network are smoke-tested on offline data of the same kind.
-OFFLINE_STAND_INS = {"unpaired": "digits-negative", "paired": "edges2digits"}
+#: Entries whose data needs a network (tfds) or the user's files (a folder by path) are smoke-tested on
+#: offline data of the same kind.
+OFFLINE_STAND_INS = {"unpaired": "digits-negative", "paired": "edges2digits", None: "digits"}
 COMMON = {"data.batch_size": 8, "data.num_samples": 256}
 ENTRIES = sorted(ganzoo.list_models())
 
@@ -46,7 +47,7 @@ def _tiny_config(entry):
     name = config["data"]["name"]
     if name not in ganzoo.data.MIXTURES:
         overrides.pop("data.num_samples")
-    if ganzoo.data.translation.is_tfds_domains(name):
+    if name not in ganzoo.data.BUILTIN:
         overrides["data.name"] = OFFLINE_STAND_INS[ganzoo.data.pair_kind(name)]
     return ganzoo.get_config(entry, overrides)
 
