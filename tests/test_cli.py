@@ -198,7 +198,7 @@ def test_stylegan2_trains_then_samples_and_evaluates_with_truncation(tmp_path, c
     tiles = read_png(tmp_path / "mean.png")  # psi = 0: every tile is the w_avg image
     assert (tiles[1:9, 1:9] == tiles[1:9, 10:18]).all()
     report = tmp_path / "truncated.json"
-    assert main(["evaluate", str(run), "--metrics", "fd_digits", "--n", "50", "--truncation", "0.7",
+    assert main(["evaluate", str(run), "--metrics", "fd_digits", "--n", "100", "--truncation", "0.7",
                  "--json", str(report)]) == 0
     assert {row["truncation"] for row in json.loads(report.read_text())} == {0.7}
     assert main(["sample", "gan-ring", "--truncation", "0.7", "--out", str(tmp_path / "ring.png")]) == 2

@@ -21,6 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import ganzoo  # noqa: E402
@@ -35,19 +36,34 @@ def machine():
             "tensorflow": tf.__version__, "ganzoo": ganzoo.__version__}
 
 
-def throughput(entry="stylegan2-digits", warmup=20, steps=100):
-    """Steady-state training images/s of `entry` on its own training stream."""
+class EpochTimer(keras.callbacks.Callback):
+    """Wall seconds of each epoch of a `fit`."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.start)
+
+
+def throughput(entry="stylegan2-digits", steps=48, repeats=4):
+    """Steady-state training images/s of `entry` on its own training stream: `repeats` timed blocks of
+    `steps` steps (a multiple of the lazy intervals, so each block runs the same phases) after one
+    block of warm-up (tracing); the median block and the spread."""
     config = registry.get_config(entry)
     source = registry.open_training_data(config["data"])
     model = registry.build_from_config(config, source=source)
-    stream = registry.training_stream(config, model, source)
-    model.fit(stream, epochs=1, steps_per_epoch=warmup, verbose=0)  # traces every phase (R1 and PL at step 0)
-    start = time.perf_counter()
-    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
-    seconds = time.perf_counter() - start
+    timer = EpochTimer()
+    model.fit(registry.training_stream(config, model, source), epochs=repeats + 1, steps_per_epoch=steps, verbose=0,
+              callbacks=[timer])
+    blocks = sorted(timer.seconds[1:])
     batch = model.real_batch_size(config["data"]["batch_size"])
-    return {"entry": entry, "steps": steps, "batch": batch, "seconds": seconds,
-            "images_per_second": steps * batch / seconds, "ms_per_step": 1000 * seconds / steps}
+    median = blocks[len(blocks) // 2]
+    return {"entry": entry, "steps_per_block": steps, "batch": batch, "block_seconds": blocks,
+            "images_per_second": steps * batch / median, "ms_per_step": 1000 * median / steps}
 
 
 def train_and_measure(entry, run_dir, overrides, metrics, n, seed, previous=None):
@@ -72,14 +88,13 @@ def main():
     parser.add_argument("--work", default="runs/benchmark_stylegan2")
     parser.add_argument("--json")
     args = parser.parse_args()
-    report = {"machine": machine()}
+    report = json.loads(Path(args.json).read_text()) if args.json and Path(args.json).exists() else {}
+    report["machine"] = machine()
     if args.throughput:
         report["throughput"] = throughput()
-        print(json.dumps(report, indent=1))
+        print(json.dumps(report["throughput"], indent=1))
     else:
-        previous = {}
-        if args.json and Path(args.json).exists():
-            previous = json.loads(Path(args.json).read_text()).get("runs", {})
+        previous = report.get("runs", {})
         report["runs"] = runs = dict(previous)
         digits = ["fd_digits", "kid_digits"]
         for seed in args.seeds:

@@ -8,6 +8,8 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import precision
+from ganzoo.networks.equalized import EqualizedConv2D, EqualizedDense
+from ganzoo.networks.stylegan2 import SynthesisLayer, ToRGB
 from ganzoo.zoo.registry import build_from_config, training_dataset
 from tests.zoo.test_registry import ENTRIES, _tiny_config
 
@@ -15,6 +17,8 @@ from tests.zoo.test_registry import ENTRIES, _tiny_config
 GAME_ENTRIES = {"gan": "gan-ring", "dcgan": "dcgan-digits", "wgan_gp": "wgan-gp-digits", "cgan": "cgan-digits",
                 "bigan": "bigan-digits", "pix2pix": "pix2pix-edges2digits", "cyclegan": "cyclegan-digits"}
 LOW = {"mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
+#: Layers that hold the multiply-adds.
+COMPUTING_LAYERS = (keras.layers.Conv2D, keras.layers.Dense, EqualizedConv2D, EqualizedDense, SynthesisLayer, ToRGB)
 
 
 def _one_step(entry, policy):
@@ -38,7 +42,8 @@ def _flat(config, prefix=""):
 def _check_low_precision(model, history, policy):
     assert all(np.isfinite(values[-1]) for values in history.values()), history
     computing = [layer for network in (p for player in model.players() for p in player.networks)
-                 for layer in network.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+                 for layer in network._flatten_layers(include_self=False)  # nested sub-models too (StyleGAN2)
+                 if isinstance(layer, COMPUTING_LAYERS)]
     assert computing and all(layer.compute_dtype == LOW[policy] for layer in computing)
     assert all(v.dtype == "float32" for v in model.trainable_variables)
     for name in model.inference_networks:
