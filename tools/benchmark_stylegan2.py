@@ -79,6 +79,17 @@ def train_and_measure(entry, run_dir, overrides, metrics, n, seed, previous=None
     return {"entry": entry, "overrides": overrides, **timing, "rows": rows}
 
 
+def run_recorded(report, previous, args, key, entry, overrides, metrics, seed):
+    """Trains and measures run `key` (reusing a finished one recorded with the same overrides) and
+    saves the report after it."""
+    done = previous.get(key)
+    report["runs"][key] = train_and_measure(entry, f"{args.work}/{key}", overrides, metrics, args.n, seed,
+                                            done if done and done["overrides"] == overrides else None)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    return report["runs"][key]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -95,18 +106,12 @@ def main():
         print(json.dumps(report["throughput"], indent=1))
     else:
         previous = report.get("runs", {})
-        report["runs"] = runs = dict(previous)
+        report["runs"] = dict(previous)
         digits = ["fd_digits", "kid_digits"]
         for seed in args.seeds:
             def run(name, entry, overrides, metrics=digits):
-                key = f"{name}_seed{seed}"
-                done = previous.get(key)
-                runs[key] = train_and_measure(entry, f"{args.work}/{key}", {"training.seed": seed, **overrides},
-                                              metrics, args.n, seed, done if done and done["overrides"] == {
-                                                  "training.seed": seed, **overrides} else None)
-                if args.json:
-                    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-                return runs[key]
+                return run_recorded(report, previous, args, f"{name}_seed{seed}", entry,
+                                    {"training.seed": seed, **overrides}, metrics, seed)
 
             stylegan = run("stylegan2-digits", "stylegan2-digits", {})
             dcgan = run(f"dcgan-digits_{DCGAN_EPOCHS}epochs", "dcgan-digits", {"training.epochs": DCGAN_EPOCHS})

@@ -110,7 +110,8 @@ def lazy_adam_settings(settings, ratio):
     return settings
 
 
-def _positive_int(name, value):
+def positive_int(name, value):
+    """`value` when it is an integer >= 1 (not a bool); otherwise a ValueError naming `name`."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
     return value
@@ -287,8 +288,8 @@ class AdversarialTrainer(keras.Model):
             if phase.player not in names:
                 raise ValueError(f"A phase of {type(self).__name__} names an unknown player. Expected one of "
                                  f"{names}. Received: player={phase.player!r}")
-            _positive_int("repeats", phase.repeats)
-            _positive_int("every", phase.every)
+            positive_int("repeats", phase.repeats)
+            positive_int("every", phase.every)
         return phases
 
     def get_compile_config(self):

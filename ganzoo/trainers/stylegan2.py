@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from ganzoo.networks.stylegan2 import MAPPING_NAME, SYNTHESIS_NAME
 from ganzoo.regularizers import path_lengths, r1_penalty
-from ganzoo.trainers.base import Phase
+from ganzoo.trainers.base import Phase, positive_int
 from ganzoo.trainers.conditional_gan import ConditionalGAN
 from ganzoo.trainers.gan import GAN
 
@@ -33,12 +33,6 @@ def _number(name, value, minimum=0.0, maximum=None):
         bounds = f">= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
         raise ValueError(f"{name} must be a number {bounds}. Received: {name}={value!r}")
     return float(value)
-
-
-def _interval(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1. Received: {name}={value!r}")
-    return value
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -72,11 +66,11 @@ class StyleGAN2(GAN):
                                  f"(build it with ganzoo.networks.build_stylegan2_generator). Received: a generator "
                                  f"with layers {[layer.name for layer in generator.layers]}")
         self.r1_gamma = _number("r1_gamma", r1_gamma)
-        self.r1_every = _interval("r1_every", r1_every)
+        self.r1_every = positive_int("r1_every", r1_every)
         self.pl_weight = _number("pl_weight", pl_weight)
-        self.pl_every = _interval("pl_every", pl_every)
+        self.pl_every = positive_int("pl_every", pl_every)
         self.pl_decay = _number("pl_decay", pl_decay, maximum=1.0)
-        self.pl_batch_shrink = _interval("pl_batch_shrink", pl_batch_shrink)
+        self.pl_batch_shrink = positive_int("pl_batch_shrink", pl_batch_shrink)
         self.style_mixing = _number("style_mixing", style_mixing, maximum=1.0)
         super().__init__(generator, discriminator, **kwargs)
         if self.r1_gamma > 0:
@@ -253,7 +247,7 @@ class StyleGAN2(GAN):
         classifier), starting from w_avg with a little noise and a cosine learning-rate decay (in the
         spirit of the official projector, which uses LPIPS features). Returns w (n, w_dim) or ws
         (n, num_ws, w_dim)."""
-        mapping, synthesis = self._inference_parts()
+        synthesis = self._inference_parts()[1]
         target = tf.constant(np.asarray(images, np.float32))
         if tuple(target.shape[1:]) != tuple(self.sample_shape):
             raise ValueError(f"project takes images of shape (n, {', '.join(map(str, self.sample_shape))}). "
@@ -280,7 +274,7 @@ class StyleGAN2(GAN):
             optimizer.apply([tape.gradient(loss, w)], [w])
             return loss
 
-        for _ in range(_interval("steps", steps)):
+        for _ in range(positive_int("steps", steps)):
             step()
         return w.numpy()
 
