@@ -39,7 +39,7 @@ def downsampling_padding(taps, down=2):
 
 def _insert_zeros(x, up):
     """(N, H, W, C) -> (N, up * H, up * W, C) with x at [up * i, up * j] and zeros between; one axis at
-    a time with 4-D pads (TFLite's PAD takes at most 4 dimensions... of which it uses the last 3 here)."""
+    a time with 4-D pads (the direct way, one 6-D pad, does not convert to a TFLite builtin)."""
     _, height, width, channels = x.shape
     x = ops.reshape(x, (-1, width, 1, channels))  # rows of pixels: zeros after each pixel
     x = ops.pad(x, ((0, 0), (0, 0), (0, up - 1), (0, 0)))
