@@ -122,8 +122,8 @@ class StyleGAN2(GAN):
         return z if condition is None else [z, condition]
 
     def broadcast(self, w):
-        """(batch, w_dim) -> (batch, num_ws, w_dim)."""
-        return tf.repeat(tf.expand_dims(w, 1), self.num_ws, axis=1)
+        """(batch, w_dim) -> (batch, num_ws, w_dim): the generator's own `BroadcastW` layer."""
+        return self.generator.get_layer("broadcast_w")(w)
 
     def mix_styles(self, ws, ws_second, seed_cutoff, seed_choice):
         """Per sample: with probability `style_mixing`, the layers from a cutoff drawn uniformly in
@@ -199,8 +199,8 @@ class StyleGAN2(GAN):
     def truncate(self, w, truncation):
         """w (or ws) pulled toward w_avg by psi = `truncation` (a number in [0, 1] or above)."""
         psi = _number("truncation", truncation)
-        w_avg = self.w_avg
-        return w_avg + np.float32(psi) * (np.asarray(w, np.float32) - w_avg)
+        average = self._inference_parts()[0].get_layer("w_avg")
+        return np.asarray(average.truncate(np.asarray(w, np.float32), psi))
 
     def synthesis(self, w, *, batch_size=256):
         """Images in [-1, 1] for w (n, w_dim), the same w in every layer, or for ws (n, num_ws, w_dim),
