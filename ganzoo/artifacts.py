@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from ganzoo.errors import PretrainedError
+from ganzoo.lite import TFLiteModel
 
 MANIFEST = "manifest.json"
 
@@ -40,25 +42,68 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def verified_path(entry, filename, directory=None):
-    """The path of `entry`'s file `filename`, after checking its size and sha256 against the manifest."""
-    directory = Path(directory or pretrained_dir())
+def _inside(directory, *parts):
+    """directory/parts..., refused when it resolves outside `directory` (`..`, an absolute part, a
+    link leading out): a manifest names files in its own folder only."""
+    path = directory.joinpath(*parts)
+    base, resolved = directory.resolve(), path.resolve()
+    if resolved == base or base not in resolved.parents:
+        raise PretrainedError(f"Pretrained paths must stay inside {directory}. Received: {'/'.join(parts)!r}")
+    return path
+
+
+def _entry_files(entry, directory):
     manifest = read_manifest(directory)
     if entry not in manifest:
         raise PretrainedError(f"Unknown pretrained entry. Expected one of {sorted(manifest)}. Received: {entry!r}")
-    files = manifest[entry]["files"]
-    if filename not in files:
-        raise PretrainedError(f"{entry} has no file {filename!r}. Expected one of {sorted(files)}")
-    path = directory / entry / filename
+    return manifest[entry]
+
+
+def _checked(directory, entry, filename, expected, recipe, read=False):
+    """The path of a listed file after comparing its size and sha256 with `expected`; with `read`,
+    (path, bytes): the bytes that were hashed, for a reader that takes them from memory."""
+    path = _inside(directory, entry, filename)
     if not path.is_file():
-        raise PretrainedError(f"Pretrained file missing: {path}. Reinstall ganzoo or rebuild it with: "
-                              f"{manifest[entry].get('recipe', 'its tool')}")
-    expected = files[filename]
-    size, digest = path.stat().st_size, sha256_of(path)
+        raise PretrainedError(f"Pretrained file missing: {path}. Reinstall ganzoo or rebuild it with: {recipe}")
+    if read:
+        content = path.read_bytes()
+        size, digest = len(content), hashlib.sha256(content).hexdigest()
+    else:
+        size, digest = path.stat().st_size, sha256_of(path)
     if size != expected["bytes"] or digest != expected["sha256"]:
         raise PretrainedError(f"Pretrained file {path} does not match its manifest and was not loaded (tampered or "
                               f"corrupt). Expected sha256 {expected['sha256']} ({expected['bytes']} bytes). "
                               f"Received: sha256 {digest} ({size} bytes)")
+    return (path, content) if read else path
+
+
+def verified_path(entry, filename, directory=None, read=False):
+    """The path of `entry`'s file `filename`, after checking its size and sha256 against the manifest
+    (with `read`: the path and the bytes that were checked)."""
+    directory = Path(directory or pretrained_dir())
+    described = _entry_files(entry, directory)
+    if filename not in described["files"]:
+        raise PretrainedError(f"{entry} has no file {filename!r}. Expected one of {sorted(described['files'])}")
+    return _checked(directory, entry, filename, described["files"][filename], described.get("recipe", "its tool"),
+                    read=read)
+
+
+def verified_folder(entry, folder, directory=None):
+    """The path of `entry`'s folder `folder` (a SavedModel), after checking every file the manifest
+    lists in it and that the folder holds no file the manifest does not list."""
+    directory = Path(directory or pretrained_dir())
+    described = _entry_files(entry, directory)
+    prefix = folder.rstrip("/") + "/"
+    listed = {name: expected for name, expected in described["files"].items() if name.startswith(prefix)}
+    if not listed:
+        raise PretrainedError(f"{entry} has no folder {folder!r}. Its files: {sorted(described['files'])}")
+    for name, expected in listed.items():
+        _checked(directory, entry, name, expected, described.get("recipe", "its tool"))
+    path = _inside(directory, entry, folder)
+    extra = sorted(str(file.relative_to(directory / entry)) for file in path.rglob("*")
+                   if file.is_file() and str(file.relative_to(directory / entry)) not in listed)
+    if extra:
+        raise PretrainedError(f"{path} holds files its manifest does not list and was not loaded: {', '.join(extra)}")
     return path
 
 
@@ -67,17 +112,32 @@ def load_keras_model(entry, filename, directory=None):
     return keras.models.load_model(verified_path(entry, filename, directory), safe_mode=True)
 
 
-def record_artifact(entry, files, *, metrics, recipe, description, directory):
-    """Writes `files` (names under directory/entry) with their hashes into the manifest (for tools/)."""
+def load_saved_model(entry, folder="saved_model", directory=None):
+    """A verified SavedModel folder, loaded with `tf.saved_model.load` (keep a reference to it while
+    its signatures are used)."""
+    return tf.saved_model.load(str(verified_folder(entry, folder, directory)))
+
+
+def load_tflite(entry, filename, directory=None):
+    """A verified TFLite file as a `lite.TFLiteModel`; the interpreter runs the very bytes that were
+    hashed."""
+    path, content = verified_path(entry, filename, directory, read=True)
+    return TFLiteModel(content=content, name=str(path))
+
+
+def record_artifact(entry, files, *, metrics, recipe, description, directory, **details):
+    """Writes `files` (names under directory/entry, `/` for subfolders) with their hashes into the
+    manifest (for tools/); `details` (config, CPU seconds, version) are recorded beside them."""
     directory = Path(directory)
     manifest_path = directory / MANIFEST
     manifest = read_manifest(directory) if manifest_path.exists() else {}
     manifest[entry] = {
         "description": description,
         "files": {name: {"sha256": sha256_of(directory / entry / name), "bytes": (directory / entry / name).stat().st_size}
-                  for name in files},
+                  for name in sorted(files)},
         "metrics": metrics,
         "recipe": recipe,
+        **details,
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest[entry]

@@ -72,6 +72,18 @@ def _parser():
     translate.add_argument("--batch-size", type=int, help="paper mode: images per test batch, whose statistics "
                                                           "batch norm uses (default 1, the paper's)")
     translate.add_argument("--size", type=int, help="resize inputs to SIZE x SIZE first (e.g. the training size)")
+    export = commands.add_parser("export", help="export a trained model for deployment (SavedModel, TFLite, .keras)")
+    export.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
+    export.add_argument("--format", default="saved_model", choices=("saved_model", "tflite", "keras"))
+    export.add_argument("--quantize", default="none", choices=("none", "float16", "int8"),
+                        help="TFLite: float16 halves the file, int8 (dynamic range) about quarters it")
+    export.add_argument("--out", required=True, help="a folder (saved_model), a .tflite or .keras file, or a "
+                                                     "folder to hold model.tflite / model.keras")
+    export.add_argument("--truncation", type=float, metavar="PSI",
+                        help="StyleGAN2: fix psi in the exported signatures (default: psi is an input)")
+    export.add_argument("--batch-size", type=int, help="a fixed batch size (GPU and NNAPI delegates want static "
+                                                       "shapes; default: any batch)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     return parser
 
 
@@ -104,6 +116,10 @@ def run(argv):
         written = ganzoo.inference.translate(args.source, input=args.input, out=args.out, direction=args.direction,
                                  mode=args.mode, size=args.size, batch_size=args.batch_size)
         print(f"Wrote {len(written)} translated image(s) to {args.out}")
+    elif args.command == "export":
+        path = ganzoo.export(args.source, args.out, format=args.format, quantize=args.quantize,
+                             truncation=args.truncation, batch_size=args.batch_size, overwrite=args.overwrite)
+        print(f"Exported {args.source} as {args.format} to {path}")
 
 
 def main(argv=None):

@@ -47,3 +47,8 @@ class TrainingInterrupted(GanzooError):
     def __init__(self, message, exit_status):
         super().__init__(message)
         self.exit_status = exit_status
+
+
+class ExportError(GanzooError):
+    """A model that cannot be exported as asked (a format, quantisation or option it does not support,
+    ops TFLite has no builtin for, an output path that cannot be written)."""

@@ -440,10 +440,10 @@ class AdversarialTrainer(keras.Model):
         signatures = self.inference_signatures()
         if name not in signatures:
             raise ValueError(f"{type(self).__name__}'s inference signatures are {list(signatures)}. Received: {name!r}")
-        return self.signature_function(self.inference_network(signatures[name].network))
+        return self.signature_function(name, self.inference_network(signatures[name].network))
 
-    def signature_function(self, network):
-        """How a signature runs its network: called on its inputs in inference mode."""
+    def signature_function(self, name, network):
+        """How signature `name` runs its network: called on its inputs in inference mode."""
         return lambda *inputs: network(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
 
     @property

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from ganzoo.networks.stylegan2 import MAPPING_NAME, SYNTHESIS_NAME
 from ganzoo.regularizers import path_lengths, r1_penalty
-from ganzoo.trainers.base import Phase, positive_int
+from ganzoo.trainers.base import InferenceSignature, Phase, positive_int
 from ganzoo.trainers.conditional_gan import ConditionalGAN
 from ganzoo.trainers.gan import GAN
 
@@ -213,10 +213,32 @@ class StyleGAN2(GAN):
                              f"{self.w_dim}). Received: shape {w.shape}")
         return np.clip(self._inference_parts()[1].predict(w, batch_size=batch_size, verbose=0), -1.0, 1.0)
 
-    def signature_function(self, network):
-        """Inference signatures clip to [-1, 1], as `generate` does."""
-        run = super().signature_function(network)
-        return lambda *inputs: tf.clip_by_value(run(*inputs), -1.0, 1.0)
+    def inference_signatures(self):
+        """generate(z[, labels], psi): truncated samples; mapping(z[, labels], psi): truncated w;
+        synthesis(ws): images for ws (batch, num_ws, w_dim). generate = synthesis(w repeated num_ws
+        times) of mapping's w. psi is a scalar: 1 leaves w as it is."""
+        latent_inputs = super().inference_signatures()["generate"].inputs
+        psi = tf.TensorSpec((), tf.float32, "psi")
+        ws = tf.TensorSpec((None, self.num_ws, self.w_dim), tf.float32, "ws")
+        return {"generate": InferenceSignature("generator", (*latent_inputs, psi)),
+                "mapping": InferenceSignature("generator", (*latent_inputs, psi)),
+                "synthesis": InferenceSignature("generator", (ws,))}
+
+    def signature_function(self, name, generator):
+        """The three signatures from the generator's parts, in TensorFlow ops; images clipped to
+        [-1, 1], as `generate` does."""
+        mapping, synthesis = self._parts(generator)
+        average, broadcast = mapping.get_layer("w_avg"), generator.get_layer("broadcast_w")
+
+        def truncated_w(*inputs):
+            *latents, psi = inputs
+            return average.truncate(mapping(latents if len(latents) > 1 else latents[0], training=False), psi)
+
+        def images(ws):
+            return tf.clip_by_value(synthesis(ws, training=False), -1.0, 1.0)
+
+        return {"mapping": truncated_w, "synthesis": images,
+                "generate": lambda *inputs: images(broadcast(truncated_w(*inputs)))}[name]
 
     @staticmethod
     def style_mix(ws_coarse, ws_fine, cutoff):

@@ -32,8 +32,11 @@ def translate_padded(generator, images, multiple, training=False):
     to sides that divide by `multiple`, translated, cropped back. One computation for `translate` and
     the exported signatures."""
     height, width = tf.shape(images)[1], tf.shape(images)[2]
-    padding = [[0, 0], [0, (-height) % multiple], [0, (-width) % multiple], [0, 0]]
-    outputs = generator(tf.pad(images, padding, mode="REFLECT"), training=training)
+    pad_height, pad_width = (-height) % multiple, (-width) % multiple
+    padded = tf.pad(images, [[0, 0], [0, pad_height], [0, pad_width], [0, 0]], mode="REFLECT")
+    # dynamic paddings hide even the channels from the converter, and TFLite's convolutions need them
+    padded = tf.reshape(padded, tf.stack([-1, height + pad_height, width + pad_width, images.shape[-1]]))
+    outputs = generator(padded, training=training)
     return outputs[:, :height, :width]
 
 
@@ -53,7 +56,7 @@ class ImageTranslator(AdversarialTrainer):
                     (None, None, None, int(getattr(self, attribute).inputs[0].shape[-1])), tf.float32, "images"),))
                 for name, attribute in zip(names, self.directions.values())}
 
-    def signature_function(self, network):
+    def signature_function(self, name, network):
         """`translate_padded` with the signature's generator: images of any size, as `translate`."""
         return lambda images: translate_padded(network, images, size_multiple(network))
 

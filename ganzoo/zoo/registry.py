@@ -180,10 +180,33 @@ def build(name, *, compile=True, **overrides):
     return build_from_config(get_config(name, overrides), compile=compile)
 
 
-def load(name):
-    """The pretrained model of zoo entry `name`, after checking its sha256 against the manifest."""
+#: the file (or folder) of each shipped format, under pretrained/<entry>/
+PRETRAINED_FILES = {"keras": "model.keras", "saved_model": "saved_model",
+                    **{f"tflite_{quantize}": f"model_{quantize}.tflite" for quantize in ("float16", "int8", "none")}}
+
+
+def load(name, format="keras", quantize="float16"):
+    """The pretrained model of zoo entry `name`, after checking the sha256 of every file it reads
+    against the manifest: format "keras" the whole trainer; "saved_model" what `tf.saved_model.load`
+    returns (its signatures generate, translate, ...); "tflite" a `ganzoo.lite.TFLiteModel` of the
+    shipped file with `quantize` ("float16"; others where shipped)."""
     if name not in entry_paths():
         raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(entry_paths())}. Received: {name!r}")
-    if name not in artifacts.read_manifest():
+    manifest = artifacts.read_manifest()
+    if name not in manifest:
         raise PretrainedError(f"Zoo entry {name!r} has no pretrained model yet; train it with `ganzoo train {name}`")
-    return artifacts.load_keras_model(name, "model.keras")
+    key = format if format != "tflite" else f"tflite_{quantize}"
+    if key not in PRETRAINED_FILES:
+        raise PretrainedError(f"format must be keras, saved_model or tflite (quantize float16, int8 or none). "
+                              f"Received: format={format!r}, quantize={quantize!r}")
+    shipped = PRETRAINED_FILES[key]
+    files = manifest[name]["files"]
+    if shipped not in files and not any(file.startswith(shipped + "/") for file in files):
+        raise PretrainedError(f"{name} ships {', '.join(sorted({file.split('/')[0] for file in files}))}, not "
+                              f"{shipped}; make it with `ganzoo export {name} --format {format}"
+                              f"{'' if format != 'tflite' else ' --quantize ' + quantize} --out PATH`")
+    if format == "keras":
+        return artifacts.load_keras_model(name, shipped)
+    if format == "saved_model":
+        return artifacts.load_saved_model(name, shipped)
+    return artifacts.load_tflite(name, shipped)

@@ -1,0 +1,198 @@
+"""Export of a trained game for deployment: what it does at inference, as named signatures, in a
+SavedModel (TF Serving), a TFLite file (mobile, embedded) or a `.keras` file (fine-tuning).
+
+Only the networks a game exposes are exported (generator, translators, encoder; the EMA copy when the
+model keeps one), never the trainer with its discriminator. Each of the trainer's
+`inference_signatures()` becomes an endpoint of the same name (`generate`, `encode`, `translate`,
+`a_to_b` / `b_to_a`, StyleGAN2's `mapping` / `synthesis`), plus `generate_uint8` for image
+generators; the first is also TF Serving's `serving_default`. Inputs keep their names (z, labels, x,
+images, ws, psi) and shapes, so a wrong input shape is refused by the signature itself. TFLite is
+converted with builtin ops only: a network that would need TensorFlow (Flex) ops fails here, not on a
+phone.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo import backup
+from ganzoo.errors import ExportError
+from ganzoo.inference import check_truncation
+from ganzoo.run_folder import load_run
+
+FORMATS = ("saved_model", "tflite", "keras")
+QUANTIZATIONS = ("none", "float16", "int8")
+#: what the TFLite converter is told for each quantisation: (optimisations, supported types)
+_TFLITE_QUANTIZATION = {"none": ([], []), "float16": ([tf.lite.Optimize.DEFAULT], [tf.float16]),
+                        "int8": ([tf.lite.Optimize.DEFAULT], [])}
+
+
+def to_uint8(images):
+    """[-1, 1] images -> uint8 [0, 255] (rounded; out-of-range values clipped), in TensorFlow ops."""
+    return tf.cast(tf.round((tf.clip_by_value(images, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
+
+
+def endpoints(model, *, truncation=None, batch_size=None):
+    """{name: (function, input specs)} that export writes for `model`: its inference signatures, with
+    `generate_uint8` beside an image `generate`. `truncation` fixes StyleGAN2's psi (the signatures
+    then have no psi input); `batch_size` fixes the batch dimension (GPU and NNAPI delegates want
+    static shapes)."""
+    check_truncation(model, truncation)
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
+        raise ExportError(f"--batch-size must be a positive integer. Received: {batch_size!r}")
+    result = {}
+    for name, signature in model.inference_signatures().items():
+        function, specs = model.inference_function(name), list(signature.inputs)
+        if truncation is not None and specs and specs[-1].name == "psi":
+            function = _bound_psi(function, truncation)
+            specs = specs[:-1]
+        if batch_size is not None:
+            specs = [tf.TensorSpec((batch_size, *spec.shape[1:]), spec.dtype, spec.name) if spec.shape.rank else spec
+                     for spec in specs]
+        result[name] = (function, specs)
+        if name == "generate" and len(getattr(model, "sample_shape", ())) == 3:
+            result["generate_uint8"] = (_as_uint8(function), specs)
+    return result
+
+
+def example_inputs(specs, *, batch=1, num_classes=None, seed=0, side=13):
+    """{name: numpy array} that fit signature `specs`: latents and ws from N(0, 1), labels 0, 1, ...
+    (mod `num_classes`), psi 0.7, images in [-1, 1] of `side` where their size is free."""
+    rng = np.random.default_rng(seed)
+    inputs = {}
+    for spec in specs:
+        shape = [batch if size is None and axis == 0 else side if size is None else size
+                 for axis, size in enumerate(spec.shape)]
+        if spec.name == "labels":
+            inputs[spec.name] = (np.arange(shape[0]) % (num_classes or 1)).astype(np.int32)
+        elif spec.name == "psi":
+            inputs[spec.name] = np.float32(0.7)
+        elif spec.name in ("z", "ws"):
+            inputs[spec.name] = rng.normal(0.0, 1.0, shape).astype(np.float32)
+        else:
+            inputs[spec.name] = rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+    return inputs
+
+
+def _as_uint8(function):
+    return lambda *inputs: to_uint8(function(*inputs))
+
+
+def _bound_psi(function, psi):
+    return lambda *inputs: function(*inputs, tf.constant(psi, tf.float32))
+
+
+def export(model, out, *, format="saved_model", quantize="none", truncation=None, batch_size=None,
+           mode="deterministic", overwrite=False):
+    """Writes `model` (a trainer, a run folder, a `.keras` file or a zoo entry name) to `out` in
+    `format` ("saved_model": a folder; "tflite": a `.tflite` file, or `model.tflite` in a folder;
+    "keras": the whole trainer, for fine-tuning). `quantize` (TFLite: "float16" halves the file,
+    "int8" dynamic-range quantisation about quarters it). Returns the path written. The output
+    appears whole or not at all; an existing one is replaced only with `overwrite`."""
+    if format not in FORMATS:
+        raise ExportError(f"--format must be one of {', '.join(FORMATS)}. Received: {format!r}")
+    if quantize not in QUANTIZATIONS:
+        raise ExportError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}. Received: {quantize!r}")
+    if quantize != "none" and format != "tflite":
+        raise ExportError(f"--quantize applies to --format tflite. Received: --quantize {quantize} with {format}")
+    if mode != "deterministic":
+        raise ExportError(f"Export runs the deterministic inference mode only: mode {mode!r} (dropout on, batch "
+                          f"statistics) draws random numbers TFLite's builtin ops cannot draw and would update the "
+                          f"exported batch-norm averages on every call. Received: --mode {mode}")
+    model = model if isinstance(model, keras.Model) else load_run(model)
+    out = _output_path(Path(out), format)
+    if out.exists() and not overwrite:
+        raise ExportError(f"{out} exists; pass --overwrite to replace it. Received: --out {out}")
+    if format == "keras":
+        if truncation is not None or batch_size is not None:
+            raise ExportError("--truncation and --batch-size shape exported signatures; a .keras file holds the "
+                              "whole trainer. Received: one of them with --format keras")
+        _write_replacing(out, lambda partial: model.save(partial))
+        return out
+    functions = endpoints(model, truncation=truncation, batch_size=batch_size)
+    if format == "saved_model":
+        _write_replacing(out, lambda partial: write_saved_model(model, functions, partial))
+    else:
+        _write_replacing(out, lambda partial: partial.write_bytes(tflite_bytes(model, functions, quantize)))
+    return out
+
+
+def _output_path(out, format):
+    if format == "tflite" and out.suffix != ".tflite":
+        return out / "model.tflite"
+    if format == "keras" and out.suffix != ".keras":
+        return out / "model.keras"
+    return out
+
+
+def _write_replacing(out, write):
+    """`write(partial)` into a hidden sibling of `out`, then rename it over `out`: a failed or
+    interrupted export leaves the previous output (or none), never half of one."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".partial-{out.name}")
+        _remove(partial)
+        write(partial)
+        if partial.is_file():
+            backup.fsync(partial)
+        _remove(out)
+        os.replace(partial, out)
+        backup.fsync(out.parent)
+    except OSError as error:
+        _remove(out.with_name(f".partial-{out.name}"), missing_ok=True)
+        raise ExportError(f"Cannot write {out}: {error.strerror or error}. Received: --out {out}") from None
+
+
+def _remove(path, missing_ok=True):
+    try:
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=missing_ok)
+    except OSError:
+        if not missing_ok:
+            raise
+
+
+def inference_networks(model):
+    """The networks the exported signatures run (EMA copies where the model keeps them)."""
+    return [model.inference_network(name) for name in model.inference_networks]
+
+
+def write_saved_model(model, functions, path, check_shapes=True):
+    """A SavedModel at `path` with one signature per endpoint (the first is also `serving_default`),
+    loadable with `tf.saved_model.load` where ganzoo is not installed. A signature's concrete function
+    does not compare its inputs' shapes with its spec by itself; `check_shapes` adds one `EnsureShape`
+    per input, so that a wrong shape is refused by name (TFLite has no such op: its files are
+    converted without them, and `lite.TFLiteSignature` checks instead)."""
+    archive = keras.export.ExportArchive()
+    for network in inference_networks(model):
+        archive.track(network)
+    for name, (function, specs) in functions.items():
+        archive.add_endpoint(name, _shape_checked(function, specs) if check_shapes else function, input_signature=specs)
+    archive.write_out(str(path), verbose=False)
+
+
+def _shape_checked(function, specs):
+    return lambda *inputs: function(*[tf.ensure_shape(x, spec.shape) for x, spec in zip(inputs, specs)])
+
+
+def tflite_bytes(model, functions, quantize="none"):
+    """The TFLite flatbuffer with one signature per endpoint, builtin ops only."""
+    with tempfile.TemporaryDirectory(prefix="ganzoo-export-") as folder:
+        write_saved_model(model, functions, folder, check_shapes=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=list(functions))
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        converter.optimizations, converter.target_spec.supported_types = _TFLITE_QUANTIZATION[quantize]
+        try:
+            return converter.convert()
+        except Exception as error:  # the converter raises its own ConverterError with the ops it lacks
+            raise ExportError(f"{type(model).__name__} cannot be converted to TFLite with builtin ops only: "
+                              f"{_first_lines(error)}") from None
+
+
+def _first_lines(error, count=3):
+    lines = [line.strip() for line in str(error).splitlines() if line.strip() and "error:" in line.lower()]
+    return " | ".join(lines[:count]) or str(error).splitlines()[0]
