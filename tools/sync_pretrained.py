@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- pretrained table: begin (written by tools/sync_pretrained.py) -->", "<!-- pretrained table: end -->"
 #: the metrics the table shows, in this order, with how each is printed
 SHOWN = {"fd_digits": "fd_digits {:.1f}", "kid_digits": "kid_digits {:.1f}",
-         "class_accuracy_digits": "class accuracy {:.1%}", "modes_captured": "{:.0f} modes",
+         "class_accuracy_digits": "class accuracy {:.2%}", "modes_captured": "{:.0f} modes",
          "high_quality_fraction": "{:.1%} high quality", "accuracy": "test accuracy {:.1%}"}
 FORMAT_NAMES = {"model.keras": ".keras", "classifier.keras": ".keras", "saved_model": "SavedModel",
                 "model_float16.tflite": "TFLite float16", "model_int8.tflite": "TFLite int8",
