@@ -83,3 +83,15 @@ def test_bigan_feature_benchmark_runs_on_a_tensorflow_datasets_split(tmp_path):
     results = json.loads(report.read_text())
     assert results["n_test"] == 10 and results["n_reference"] == 10
     assert results["knn_accuracy_pixels"] == 1.0  # dark and bright are far apart in pixels
+
+
+def test_export_benchmark_times_every_format_against_the_keras_call(tmp_path):
+    report = tmp_path / "export.json"
+    _run([str(ROOT / "tools" / "benchmark_export.py"), "gan-ring", "--batches", "1", "2", "--repeats", "1",
+          "--calls", "2", "--threads", "1", "--json", str(report)], tmp_path)
+    rows = json.loads(report.read_text())["entries"]["gan-ring"]
+    formats = {"keras", "saved_model", "tflite_none", "tflite_float16", "tflite_int8"}
+    assert set(rows["batches"]["1"]) == formats and set(rows["batches"]["2"]) == formats
+    assert rows["batches"]["1"]["keras"]["ratio_to_keras"] == 1.0
+    assert rows["max_abs_error_to_keras"]["saved_model"] <= 1e-6 and rows["max_abs_error_to_keras"]["tflite_none"] <= 1e-5
+    assert set(rows["bytes"]) == formats - {"keras"} and all(size > 0 for size in rows["bytes"].values())

@@ -5,7 +5,8 @@ network called directly in a compiled `tf.function` (`network(x, training=False)
 whose per-call overhead any interpreter beats), (b) from the shipped SavedModel, (c) from TFLite
 float32, float16 and dynamic-range int8 files exported now; at batch 1 and 64, alternating the
 formats in each of `--repeats` rounds, median milliseconds per call and the ratio to (a) in the same
-round; and each file's size. One thread per interpreter call unless `--threads`.
+round; each file's size, and each format's largest absolute difference to (a) (outputs in [-1, 1]).
+Interpreters use `--threads` threads (default: all cores, as TensorFlow does).
 
     python tools/benchmark_export.py --json docs/benchmarks/export.json
     python tools/benchmark_export.py dcgan-digits --repeats 3 --calls 20
@@ -77,9 +78,16 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for entry in args.entries or shipped:
             model, specs, formats = runners(entry, folder, args.threads)
-            rows = {"bytes": {key: size for key, (_, size) in formats.items() if size}, "batches": {}}
+            rows = {"bytes": {key: size for key, (_, size) in formats.items() if size}, "batches": {},
+                    "max_abs_error_to_keras": {}}
             for batch in args.batches:
                 inputs = deploy.example_inputs(specs, batch=batch, num_classes=getattr(model, "num_classes", None))
+                reference = np.asarray(formats["keras"][0](inputs))
+                for key, (run, _) in formats.items():
+                    output = run(inputs)
+                    output = next(iter(output.values())) if isinstance(output, dict) else output
+                    error = float(np.abs(np.asarray(output, np.float64) - reference).max())
+                    rows["max_abs_error_to_keras"][key] = max(error, rows["max_abs_error_to_keras"].get(key, 0.0))
                 rounds = [{key: timed(lambda run=run: run(inputs), args.calls) for key, (run, _) in formats.items()}
                           for _ in range(args.repeats)]
                 rows["batches"][batch] = {

@@ -52,6 +52,8 @@ def export_formats(model, target):
 def ship(entry, out_dir, seed, from_run=None, formats_only=False):
     config = ganzoo.get_config(entry, {"training.seed": seed})
     data = config["data"]["name"]
+    if data not in METRICS:
+        raise SystemExit(f"{entry}: no shipping metrics for data {data!r} yet (known: {', '.join(METRICS)})")
     target = Path(out_dir) / entry
     recipe = f"python tools/train_pretrained.py {entry} --seed {seed}"
     if formats_only:
