@@ -21,16 +21,15 @@ def interpreter_class():
 
 
 class TFLiteSignature:
-    """One signature of a TFLite file: `signature(*arrays)` (inputs in `input_names` order) or
-    `signature(name=array, ...)` returns its single output as a numpy array."""
+    """One signature of a TFLite file: `signature(array)` for a single input, else
+    `signature(z=..., labels=...)` by name (a TFLite file does not keep the order in which the exporting
+    function declared its inputs); returns its single output as a numpy array."""
 
     def __init__(self, interpreter, name):
         self.name = name
         self._runner = interpreter.get_signature_runner(name)
         details = self._runner.get_input_details()
-        #: input names in the order the exporting signature declared them (recorded by ganzoo's export
-        #: in each input's tensor name, "<signature>_<name>:0"; otherwise alphabetical)
-        self.input_names = sorted(details, key=lambda key: details[key]["index"])
+        self.input_names = sorted(details)
         self.input_specs = {key: (tuple(int(d) for d in details[key]["shape_signature"]), details[key]["dtype"])
                             for key in details}
 
@@ -49,9 +48,9 @@ class TFLiteSignature:
         return array
 
     def __call__(self, *args, **kwargs):
-        if args and kwargs or len(args) > len(self.input_names):
-            raise DataError(f"{self.name} takes its inputs {self.input_names} by position or by name, not both. "
-                            f"Received: {len(args)} positional and {sorted(kwargs)} by name")
+        if args and (kwargs or len(args) > 1 or len(self.input_names) > 1):
+            raise DataError(f"{self.name} takes its inputs {self.input_names} by name (one input may be given by "
+                            f"position). Received: {len(args)} positional and {sorted(kwargs)} by name")
         inputs = dict(zip(self.input_names, args)) if args else kwargs
         if sorted(inputs) != sorted(self.input_names):
             raise DataError(f"{self.name} takes inputs {self.input_names}. Received: {sorted(inputs)}")

@@ -10,6 +10,7 @@ Interpreters use `--threads` threads (default: all cores, as TensorFlow does).
 
     python tools/benchmark_export.py --json docs/benchmarks/export.json
     python tools/benchmark_export.py dcgan-digits --repeats 3 --calls 20
+    python tools/benchmark_export.py --from-json docs/benchmarks/export.json   # the Markdown table
 """
 
 import argparse
@@ -61,6 +62,20 @@ def runners(entry, folder, threads):
     return model, specs, result
 
 
+def markdown(report):
+    """One row per entry and format: size, latency at each batch with its ratio to the Keras call, error."""
+    batches = sorted({int(b) for rows in report["entries"].values() for b in rows["batches"]})
+    lines = ["| entry | format | size | " + " | ".join(f"batch {b}: ms (x Keras)" for b in batches) +
+             " | largest error |", "| --- | --- | --- | " + " | ".join("---" for _ in batches) + " | --- |"]
+    for entry, rows in report["entries"].items():
+        for key in rows["max_abs_error_to_keras"]:
+            size = f"{rows['bytes'][key] / 1e6:.2f} MB" if key in rows["bytes"] else ""
+            times = " | ".join(f"{rows['batches'][str(b)][key]['ms']:.2f} ({rows['batches'][str(b)][key]['ratio_to_keras']:.2f})"
+                               for b in batches)
+            lines.append(f"| `{entry}` | {key} | {size} | {times} | {rows['max_abs_error_to_keras'][key]:.1e} |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("entries", nargs="*")
@@ -69,7 +84,11 @@ def main():
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json")
+    parser.add_argument("--from-json", help="print the Markdown table of an earlier --json report and stop")
     args = parser.parse_args()
+    if args.from_json:
+        print(markdown(json.loads(Path(args.from_json).read_text())))
+        return
     shipped = [entry for entry in artifacts.read_manifest() if entry in ganzoo.list_models()]
     report = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                           "tensorflow": tf.__version__, "interpreter": interpreter_class().__module__,
@@ -98,6 +117,7 @@ def main():
             print(entry, json.dumps(rows, indent=1), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    print(markdown(json.loads(json.dumps(report))))
 
 
 if __name__ == "__main__":
