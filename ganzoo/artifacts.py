@@ -42,13 +42,14 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def _inside(directory, *parts):
-    """directory/parts..., refused when it resolves outside `directory` (`..`, an absolute part, a
-    link leading out): a manifest names files in its own folder only."""
-    path = directory.joinpath(*parts)
-    base, resolved = directory.resolve(), path.resolve()
-    if resolved == base or base not in resolved.parents:
-        raise PretrainedError(f"Pretrained paths must stay inside {directory}. Received: {'/'.join(parts)!r}")
+def _inside(directory, entry, *parts):
+    """directory/entry/parts..., refused when it resolves outside the entry's own folder (`..`, an
+    absolute part, a link leading out): a manifest names files of its entry only."""
+    base = (directory / entry).resolve()
+    path = directory.joinpath(entry, *parts)
+    if base.parent != directory.resolve() or base not in path.resolve().parents:
+        raise PretrainedError(f"Pretrained paths must stay inside {directory / entry}. "
+                              f"Received: {'/'.join((entry, *parts))!r}")
     return path
 
 
@@ -100,10 +101,16 @@ def verified_folder(entry, folder, directory=None):
     for name, expected in listed.items():
         _checked(directory, entry, name, expected, described.get("recipe", "its tool"))
     path = _inside(directory, entry, folder)
-    extra = sorted(str(file.relative_to(directory / entry)) for file in path.rglob("*")
-                   if file.is_file() and str(file.relative_to(directory / entry)) not in listed)
+    extra = []
+    for root, folders, files in os.walk(path, followlinks=False):
+        for name in folders + files:
+            found = Path(root) / name
+            relative = found.relative_to(directory / entry).as_posix()
+            if found.is_symlink() or (name in files and relative not in listed):
+                extra.append(relative)
     if extra:
-        raise PretrainedError(f"{path} holds files its manifest does not list and was not loaded: {', '.join(extra)}")
+        raise PretrainedError(f"{path} holds files or links its manifest does not list and was not loaded: "
+                              f"{', '.join(sorted(extra))}")
     return path
 
 
@@ -139,5 +146,7 @@ def record_artifact(entry, files, *, metrics, recipe, description, directory, **
         "recipe": recipe,
         **details,
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    partial = manifest_path.with_name(f".partial-{MANIFEST}")
+    partial.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(partial, manifest_path)
     return manifest[entry]

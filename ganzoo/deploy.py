@@ -19,6 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.lite.python.convert_phase import ConverterError
 
 from ganzoo import backup
 from ganzoo.errors import ExportError
@@ -105,9 +106,12 @@ def export(model, out, *, format="saved_model", quantize="none", truncation=None
                           f"statistics) draws random numbers TFLite's builtin ops cannot draw and would update the "
                           f"exported batch-norm averages on every call. Received: --mode {mode}")
     model = model if isinstance(model, keras.Model) else load_run(model)
-    out = _output_path(Path(out), format)
+    out = _output_path(Path(out).resolve(), format)
     if out.exists() and not overwrite:
         raise ExportError(f"{out} exists; pass --overwrite to replace it. Received: --out {out}")
+    if out.is_dir() and not (out / "saved_model.pb").is_file():  # never replace a folder export did not write
+        raise ExportError(f"{out} is a folder that holds no SavedModel, and export replaces only its own output. "
+                          f"Received: --out {out}")
     if format == "keras":
         if truncation is not None or batch_size is not None:
             raise ExportError("--truncation and --batch-size shape exported signatures; a .keras file holds the "
@@ -131,29 +135,35 @@ def _output_path(out, format):
 
 
 def _write_replacing(out, write):
-    """`write(partial)` into a hidden sibling of `out`, then rename it over `out`: a failed or
-    interrupted export leaves the previous output (or none), never half of one."""
+    """`write(partial)` into a hidden sibling of `out`, every file fsynced, then renamed over `out`: a
+    failed or interrupted export leaves the previous output (or none), never half of one."""
+    partial = out.with_name(f".partial-{out.name}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".partial-{out.name}")
         _remove(partial)
         write(partial)
-        if partial.is_file():
-            backup.fsync(partial)
+        for path in [partial, *partial.rglob("*")] if partial.is_dir() else [partial]:
+            backup.fsync(path)
         _remove(out)
         os.replace(partial, out)
         backup.fsync(out.parent)
     except OSError as error:
-        _remove(out.with_name(f".partial-{out.name}"), missing_ok=True)
+        _remove(partial)
         raise ExportError(f"Cannot write {out}: {error.strerror or error}. Received: --out {out}") from None
+    except BaseException:
+        _remove(partial)
+        raise
 
 
-def _remove(path, missing_ok=True):
+def _remove(path):
+    """Removes a file or folder if it is there; what cannot be removed stays (the error is the caller's)."""
     try:
-        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=missing_ok)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     except OSError:
-        if not missing_ok:
-            raise
+        pass
 
 
 def inference_networks(model):
@@ -188,11 +198,12 @@ def tflite_bytes(model, functions, quantize="none"):
         converter.optimizations, converter.target_spec.supported_types = _TFLITE_QUANTIZATION[quantize]
         try:
             return converter.convert()
-        except Exception as error:  # the converter raises its own ConverterError with the ops it lacks
+        except ConverterError as error:  # it names the ops that have no builtin kernel
             raise ExportError(f"{type(model).__name__} cannot be converted to TFLite with builtin ops only: "
                               f"{_first_lines(error)}") from None
 
 
 def _first_lines(error, count=3):
-    lines = [line.strip() for line in str(error).splitlines() if line.strip() and "error:" in line.lower()]
-    return " | ".join(lines[:count]) or str(error).splitlines()[0]
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    errors = [line for line in lines if "error:" in line.lower()]
+    return " | ".join((errors or lines)[:count]) or type(error).__name__

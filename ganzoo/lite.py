@@ -70,11 +70,16 @@ class TFLiteModel:
 
     def __init__(self, path=None, *, content=None, name=None, num_threads=None):
         if (path is None) == (content is None):
-            raise ValueError("TFLiteModel takes a path or content, not both")
+            raise ValueError("TFLiteModel takes a path or content: exactly one of them")
         self.name = str(path if name is None else name)
         source = {"model_path": str(path)} if content is None else {"model_content": bytes(content)}
-        self._interpreter = interpreter_class()(**source, num_threads=num_threads)
+        try:
+            self._interpreter = interpreter_class()(**source, num_threads=num_threads)
+        except (ValueError, RuntimeError) as error:  # missing file, or bytes that are not a TFLite model
+            raise DataError(f"Cannot read {self.name} as a TFLite model: {str(error).splitlines()[0]}") from None
         names = list(self._interpreter.get_signature_list())
+        if not names:
+            raise DataError(f"{self.name} has no signatures; export it with `ganzoo export --format tflite`")
         self.signatures = {key: TFLiteSignature(self._interpreter, key) for key in names}
         self.default = next((key for key in DEFAULT_SIGNATURES if key in self.signatures), names[0])
 

@@ -14,7 +14,7 @@ import pytest
 
 import ganzoo
 from ganzoo import artifacts
-from ganzoo.errors import PretrainedError
+from ganzoo.errors import ConfigError, DataError, PretrainedError
 from ganzoo.lite import TFLiteModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,10 @@ def test_manifest_paths_cannot_leave_the_pretrained_folder(copy, tmp_path):
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(PretrainedError, match="must stay inside"):
         artifacts.verified_path("dcgan-digits", "link.keras", copy)
+    manifest["dcgan-digits"]["files"]["../gan-ring/model.keras"] = manifest["gan-ring"]["files"]["model.keras"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(PretrainedError, match="must stay inside"):  # another entry's file is not this one's
+        artifacts.verified_path("dcgan-digits", "../gan-ring/model.keras", copy)
 
 
 def test_every_shipped_gan_comes_in_every_format():
@@ -76,10 +80,19 @@ def test_one_changed_byte_in_any_shipped_file_is_refused_before_loading(entry, c
         with pytest.raises(PretrainedError, match="does not match its manifest and was not loaded"):
             load()
         target.write_bytes(original)
+    elsewhere = copy.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    (copy / entry / "saved_model" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(PretrainedError, match="holds files or links its manifest does not list.*saved_model/linked"):
+        artifacts.load_saved_model(entry, "saved_model", copy)
+    (copy / entry / "saved_model" / "linked").unlink()
     (copy / entry / "saved_model" / "assets").mkdir(exist_ok=True)
     (copy / entry / "saved_model" / "assets" / "extra.txt").write_text("not shipped")
-    with pytest.raises(PretrainedError, match="holds files its manifest does not list.*assets/extra.txt"):
+    with pytest.raises(PretrainedError, match="holds files or links its manifest does not list.*assets/extra.txt"):
         artifacts.load_saved_model(entry, "saved_model", copy)
+    (copy / entry / "bad.tflite").write_bytes(b"not a flatbuffer")
+    with pytest.raises(DataError, match="Cannot read .*bad.tflite as a TFLite model"):
+        TFLiteModel(copy / entry / "bad.tflite")
 
 
 def test_load_gives_each_shipped_format_and_they_agree():
@@ -91,11 +104,13 @@ def test_load_gives_each_shipped_format_and_they_agree():
     lite = ganzoo.load("dcgan-digits", format="tflite")
     assert isinstance(lite, TFLiteModel) and lite.default == "generate"
     np.testing.assert_allclose(lite(z.numpy()), expected, atol=2e-3)
-    with pytest.raises(PretrainedError, match=r"not model_int8.tflite; make it with `ganzoo export dcgan-digits "
-                                              r"--format tflite --quantize int8 --out PATH`"):
+    with pytest.raises(PretrainedError, match=r"not model_int8.tflite. Make that file with `ganzoo export dcgan-digits "
+                                              r"--format tflite --quantize int8 --out PATH` and open it from PATH "
+                                              r"with ganzoo.lite.TFLiteModel\(PATH\)"):
         ganzoo.load("dcgan-digits", format="tflite", quantize="int8")
-    with pytest.raises(PretrainedError, match="format must be keras, saved_model or tflite"):
-        ganzoo.load("dcgan-digits", format="onnx")
+    for wrong in ({"format": "onnx"}, {"format": "tflite_int8"}, {"format": "tflite", "quantize": "int4"}):
+        with pytest.raises(ConfigError, match="format must be keras, saved_model or tflite"):
+            ganzoo.load("dcgan-digits", **wrong)
 
 
 def test_readme_table_and_setup_cfg_follow_the_manifest():

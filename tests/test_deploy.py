@@ -4,6 +4,7 @@ refused in one line, and a SavedModel runs where ganzoo cannot be imported."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,7 +204,29 @@ def test_impossible_exports_are_refused_in_one_line(exported, tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ExportError, match=r"Cannot write .*file/x\.tflite"):
         deploy.export(model, tmp_path / "file" / "x.tflite", format="tflite")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "taken"]  # nothing half-written left
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("a user's folder")
+    with pytest.raises(ExportError, match="holds no SavedModel, and export replaces only its own output"):
+        deploy.export(model, tmp_path / "mine", format="saved_model", overwrite=True)
+    assert (tmp_path / "mine" / "notes.txt").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "mine", "taken"]  # nothing half-written left
+
+
+def test_a_failed_export_leaves_the_previous_output_whole(exported, tmp_path, monkeypatch):
+    model = exported["dcgan"][0]
+    first = deploy.export(model, tmp_path / "saved")
+    before = {path.relative_to(first): path.read_bytes() for path in first.rglob("*") if path.is_file()}
+
+    def interrupted(model, functions, path, check_shapes=True):
+        Path(path).mkdir()
+        (Path(path) / "saved_model.pb").write_bytes(b"half of a graph")
+        raise RuntimeError("interrupted while writing")
+
+    monkeypatch.setattr(deploy, "write_saved_model", interrupted)
+    with pytest.raises(RuntimeError, match="interrupted while writing"):
+        deploy.export(model, tmp_path / "saved", overwrite=True)
+    assert {path.relative_to(first): path.read_bytes() for path in first.rglob("*") if path.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["saved"]
 
 
 def test_a_network_that_needs_tensorflow_ops_fails_at_export_not_on_the_phone(exported):

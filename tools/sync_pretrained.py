@@ -16,7 +16,7 @@ BEGIN, END = "<!-- pretrained table: begin (written by tools/sync_pretrained.py)
 #: the metrics the table shows, in this order, with how each is printed
 SHOWN = {"fd_digits": "fd_digits {:.1f}", "kid_digits": "kid_digits {:.1f}",
          "class_accuracy_digits": "class accuracy {:.2%}", "modes_captured": "{:.0f} modes",
-         "high_quality_fraction": "{:.1%} high quality", "accuracy": "test accuracy {:.1%}"}
+         "high_quality_fraction": "{:.1%} high quality", "test_accuracy": "test accuracy {:.2%}"}
 FORMAT_NAMES = {"model.keras": ".keras", "classifier.keras": ".keras", "saved_model": "SavedModel",
                 "model_float16.tflite": "TFLite float16", "model_int8.tflite": "TFLite int8",
                 "model_none.tflite": "TFLite float32"}
@@ -34,7 +34,8 @@ def readme_table(manifest):
         parts = sorted({name.split("/")[0] for name in files})
         shipped = ", ".join(f"{FORMAT_NAMES.get(part, part)} ({_size(files, part) / 1e6:.1f} MB)" for part in parts)
         metrics = described.get("metrics", {})
-        shown = [text.format(metrics[name]["value"]) for name, text in SHOWN.items() if name in metrics]
+        shown = [text.format(metrics[name]["value"] if isinstance(metrics[name], dict) else metrics[name])
+                 for name, text in SHOWN.items() if name in metrics]
         n = metrics.get("n") or next((m.get("n_fake") for m in metrics.values() if isinstance(m, dict)), None)
         where = f" (seed {metrics['seed']}, N {n})" if "seed" in metrics and n else ""
         lines.append(f"| `{entry}` | {shipped} | {', '.join(shown)}{where} |")

@@ -57,9 +57,12 @@ def ship(entry, out_dir, seed, from_run=None, formats_only=False):
     target = Path(out_dir) / entry
     recipe = f"python tools/train_pretrained.py {entry} --seed {seed}"
     if formats_only:
-        recorded = artifacts.read_manifest(out_dir)[entry]
+        recorded = artifacts.read_manifest(out_dir).get(entry)
+        if recorded is None:
+            raise SystemExit(f"{entry} is not shipped in {out_dir}: train it first (without --formats-only)")
         shipped = artifacts.load_keras_model(entry, "model.keras", out_dir)
         metrics, cpu_seconds, recipe = recorded["metrics"], recorded.get("cpu_seconds"), recorded["recipe"]
+        config = recorded.get("config", config)  # what it was trained with, whatever --seed says now
     else:
         started = time.process_time()
         if from_run:

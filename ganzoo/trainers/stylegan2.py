@@ -231,8 +231,8 @@ class StyleGAN2(GAN):
         average, broadcast = mapping.get_layer("w_avg"), generator.get_layer("broadcast_w")
 
         def truncated_w(*inputs):
-            *latents, psi = inputs
-            return average.truncate(mapping(latents if len(latents) > 1 else latents[0], training=False), psi)
+            z, *condition, psi = inputs
+            return average.truncate(mapping(self.mapping_inputs(z, *condition or [None]), training=False), psi)
 
         def images(ws):
             return tf.clip_by_value(synthesis(ws, training=False), -1.0, 1.0)

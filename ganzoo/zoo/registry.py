@@ -189,22 +189,23 @@ def load(name, format="keras", quantize="float16"):
     """The pretrained model of zoo entry `name`, after checking the sha256 of every file it reads
     against the manifest: format "keras" the whole trainer; "saved_model" what `tf.saved_model.load`
     returns (its signatures generate, translate, ...); "tflite" a `ganzoo.lite.TFLiteModel` of the
-    shipped file with `quantize` ("float16"; others where shipped)."""
+    shipped file with `quantize` ("float16"; others where shipped; ignored by the other formats)."""
     if name not in entry_paths():
         raise UnknownEntryError(f"Unknown zoo entry. Expected one of {sorted(entry_paths())}. Received: {name!r}")
     manifest = artifacts.read_manifest()
     if name not in manifest:
         raise PretrainedError(f"Zoo entry {name!r} has no pretrained model yet; train it with `ganzoo train {name}`")
-    key = format if format != "tflite" else f"tflite_{quantize}"
-    if key not in PRETRAINED_FILES:
-        raise PretrainedError(f"format must be keras, saved_model or tflite (quantize float16, int8 or none). "
-                              f"Received: format={format!r}, quantize={quantize!r}")
-    shipped = PRETRAINED_FILES[key]
+    if format not in ("keras", "saved_model", "tflite") or (format == "tflite" and quantize not in
+                                                             ("float16", "int8", "none")):
+        raise ConfigError(f"format must be keras, saved_model or tflite (tflite: quantize float16, int8 or none). "
+                          f"Received: format={format!r}, quantize={quantize!r}")
+    shipped = PRETRAINED_FILES[format if format != "tflite" else f"tflite_{quantize}"]
     files = manifest[name]["files"]
     if shipped not in files and not any(file.startswith(shipped + "/") for file in files):
         raise PretrainedError(f"{name} ships {', '.join(sorted({file.split('/')[0] for file in files}))}, not "
-                              f"{shipped}; make it with `ganzoo export {name} --format {format}"
-                              f"{'' if format != 'tflite' else ' --quantize ' + quantize} --out PATH`")
+                              f"{shipped}. Make that file with `ganzoo export {name} --format {format}"
+                              f"{'' if format != 'tflite' else ' --quantize ' + quantize} --out PATH` and open "
+                              f"it from PATH{' with ganzoo.lite.TFLiteModel(PATH)' if format == 'tflite' else ''}")
     if format == "keras":
         return artifacts.load_keras_model(name, shipped)
     if format == "saved_model":
