@@ -11,6 +11,7 @@ converted with builtin ops only: a network that would need TensorFlow (Flex) ops
 phone.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -157,13 +158,11 @@ def _write_replacing(out, write):
 
 def _remove(path):
     """Removes a file or folder if it is there; what cannot be removed stays (the error is the caller's)."""
-    try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def inference_networks(model):
