@@ -108,9 +108,10 @@ def export(model, out, *, format="saved_model", quantize="none", truncation=None
                           f"exported batch-norm averages on every call. Received: --mode {mode}")
     model = model if isinstance(model, keras.Model) else load_run(model)
     out = _output_path(Path(out).resolve(), format)
-    if out.exists() and not overwrite:
+    empty_folder = out.is_dir() and not any(out.iterdir())
+    if out.exists() and not empty_folder and not overwrite:
         raise ExportError(f"{out} exists; pass --overwrite to replace it. Received: --out {out}")
-    if out.is_dir() and not (out / "saved_model.pb").is_file():  # never replace a folder export did not write
+    if out.is_dir() and not empty_folder and not (out / "saved_model.pb").is_file():  # not export's own output
         raise ExportError(f"{out} is a folder that holds no SavedModel, and export replaces only its own output. "
                           f"Received: --out {out}")
     if format == "keras":

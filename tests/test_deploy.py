@@ -199,6 +199,7 @@ def test_impossible_exports_are_refused_in_one_line(exported, tmp_path):
     with pytest.raises(ExportError, match="--batch-size must be a positive integer. Received: 0"):
         deploy.export(model, tmp_path / "x", batch_size=0)
     (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "saved_model.pb").write_bytes(b"an earlier export")
     with pytest.raises(ExportError, match="exists; pass --overwrite"):
         deploy.export(model, tmp_path / "taken", format="saved_model")
     (tmp_path / "file").write_text("not a folder")
@@ -210,6 +211,8 @@ def test_impossible_exports_are_refused_in_one_line(exported, tmp_path):
         deploy.export(model, tmp_path / "mine", format="saved_model", overwrite=True)
     assert (tmp_path / "mine" / "notes.txt").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "mine", "taken"]  # nothing half-written left
+    (tmp_path / "empty").mkdir()  # a folder made ahead for the export is simply used
+    assert (deploy.export(model, tmp_path / "empty", format="saved_model") / "saved_model.pb").is_file()
 
 
 def test_a_failed_export_leaves_the_previous_output_whole(exported, tmp_path, monkeypatch):
