@@ -133,8 +133,11 @@ def write_atomically(path, write):
 def load_run(path):
     """The model of a run folder (its model.keras, or while it trains its newest readable backup), of
     a `.keras` file, or of a zoo entry's pretrained artefact (sha256-checked)."""
-    if not Path(path).exists() and not str(path).endswith(".keras"):
+    if not Path(path).exists() and str(path) in registry.list_models():
         return registry.load(str(path))
+    if not Path(path).exists():
+        raise DataError(f"No such run folder or .keras file, and no zoo entry of that name (`ganzoo list` shows "
+                        f"them). Received: {path}")
     path = Path(path)
     if path.is_dir():
         found = None if (path / MODEL_FILE).exists() else backup.newest_readable(path)

@@ -112,6 +112,15 @@ def test_user_errors_are_one_line_and_leave_no_folder(tmp_path, capsys, args, me
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", [["sample"], ["evaluate"], ["export", "--out", "x"]])
+def test_a_missing_source_is_named_as_missing_not_as_an_unknown_entry(tmp_path, capsys, command):
+    missing = tmp_path / "runs" / "never-trained"
+    assert main([command[0], str(missing), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "No such run folder or .keras file, and no zoo entry of that name" in err and str(missing) in err
+    assert err.count("\n") == 1 and "Unknown zoo entry" not in err
+
+
 def test_a_diverging_run_stops_with_a_clear_error(tmp_path, capsys):
     out = tmp_path / "nan"
     path = tmp_path / "points.npz"
