@@ -11,9 +11,6 @@ converted with builtin ops only: a network that would need TensorFlow (Flex) ops
 phone.
 """
 
-import contextlib
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,10 +19,9 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python.convert_phase import ConverterError
 
-from ganzoo import backup
 from ganzoo.errors import ExportError
 from ganzoo.inference import check_truncation
-from ganzoo.run_folder import load_run
+from ganzoo.run_folder import load_run, write_atomically
 
 FORMATS = ("saved_model", "tflite", "keras")
 QUANTIZATIONS = ("none", "float16", "int8")
@@ -137,33 +133,13 @@ def _output_path(out, format):
 
 
 def _write_replacing(out, write):
-    """`write(partial)` into a hidden sibling of `out`, every file fsynced, then renamed over `out`: a
-    failed or interrupted export leaves the previous output (or none), never half of one."""
-    partial = out.with_name(f".partial-{out.name}")
+    """`run_folder.write_atomically`: a failed or interrupted export leaves the previous output (or
+    none), never half of one; a path that cannot be written is one line."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _remove(partial)
-        write(partial)
-        for path in [partial, *partial.rglob("*")] if partial.is_dir() else [partial]:
-            backup.fsync(path)
-        _remove(out)
-        os.replace(partial, out)
-        backup.fsync(out.parent)
+        write_atomically(out, write)
     except OSError as error:
-        _remove(partial)
         raise ExportError(f"Cannot write {out}: {error.strerror or error}. Received: --out {out}") from None
-    except BaseException:
-        _remove(partial)
-        raise
-
-
-def _remove(path):
-    """Removes a file or folder if it is there; what cannot be removed stays (the error is the caller's)."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
 
 
 def inference_networks(model):

@@ -36,10 +36,8 @@ class TFLiteSignature:
     def _checked(self, key, value):
         shape, dtype = self.input_specs[key]
         array = np.asarray(value)
-        if np.issubdtype(dtype, np.floating) and np.issubdtype(array.dtype, np.number):
-            array = array.astype(dtype)
-        elif np.issubdtype(dtype, np.integer) and np.issubdtype(array.dtype, np.integer):
-            array = array.astype(dtype)
+        if np.issubdtype(array.dtype, np.integer if np.issubdtype(dtype, np.integer) else np.number):
+            array = array.astype(dtype)  # numbers to float inputs, integers to integer inputs
         expected = "(" + ", ".join("any" if d == -1 else str(d) for d in shape) + ")"
         fits = array.ndim == len(shape) and all(d == -1 or d == a for d, a in zip(shape, array.shape))
         if array.dtype != dtype or not fits:

@@ -20,6 +20,7 @@ determinism, backup frequency) may change on resume; the rest of the config is t
 changed only when asked (`accept_changes`), and every change is logged in changes.log.
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -122,12 +123,31 @@ def read_config(run_dir):
 
 
 def write_atomically(path, write):
-    """Calls `write(partial_path)` then renames the result to `path`, so `path` is never half-written."""
+    """Calls `write(partial_path)` (which may write a file or a folder), fsyncs what it wrote, then
+    renames it to `path`, so `path` is never half-written; a failed write removes its partial output.
+    A file replaces the old one in one rename; a folder replaces an old folder after removing it."""
     partial = path.with_name(f".partial-{path.name}")
-    write(partial)
-    backup.fsync(partial)
-    os.replace(partial, path)
-    backup.fsync(path.parent)
+    _remove(partial)
+    try:
+        write(partial)
+        for written in [partial, *partial.rglob("*")] if partial.is_dir() else [partial]:
+            backup.fsync(written)
+        if partial.is_dir():
+            _remove(path)
+        os.replace(partial, path)
+        backup.fsync(path.parent)
+    except BaseException:
+        _remove(partial)
+        raise
+
+
+def _remove(path):
+    """Removes a file or folder if it is there (best effort: what cannot be removed stays)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def load_run(path):
