@@ -125,6 +125,33 @@ def load_saved_model(entry, folder="saved_model", directory=None):
     return tf.saved_model.load(str(verified_folder(entry, folder, directory)))
 
 
+def restore_inference_networks(entry, model, folder="saved_model", directory=None):
+    """Gives `model` (built from the entry's recorded config) the weights of `entry`'s verified
+    SavedModel: its inference networks (EMA copies included, and the networks they average) take the
+    exported values, matched by variable name and shape. What an export leaves out (discriminators,
+    optimiser state) keeps its initial values. Returns `model`."""
+    exported = {}
+    for variable in load_saved_model(entry, folder, directory).variables:
+        exported.setdefault(variable.name.removesuffix(":0"), []).append(variable)
+    wanted = [(name, model.inference_network(name)) for name in model.inference_networks]
+    problems = []
+    for name, network in wanted:
+        for weight in network.weights:
+            found = exported.get(weight.path, [])
+            if len(found) != 1 or tuple(found[0].shape) != tuple(weight.shape):
+                problems.append(f"{weight.path} {tuple(weight.shape)}: "
+                                f"{[tuple(v.shape) for v in found] if found else 'absent'}")
+    if problems:
+        raise PretrainedError(f"{entry}'s {folder} does not match the networks of its config: "
+                              f"{'; '.join(problems[:3])}{' ...' if len(problems) > 3 else ''}")
+    for name, network in wanted:
+        values = [exported[weight.path][0].numpy() for weight in network.weights]
+        network.set_weights(values)
+        if getattr(model, name) is not network:  # an EMA copy: the live network starts from it too
+            getattr(model, name).set_weights(values)
+    return model
+
+
 def load_tflite(entry, filename, directory=None):
     """A verified TFLite file as a `lite.TFLiteModel`; the interpreter runs the very bytes that were
     hashed."""

@@ -15,6 +15,8 @@ from ganzoo.evaluation import catalogue
 
 def _parser():
     parser = argparse.ArgumentParser(prog="ganzoo", description="A zoo of GANs for Keras 3.")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up lines and C++ log (hidden by default)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="list the zoo entries")
@@ -38,8 +40,8 @@ def _parser():
 
     evaluate = commands.add_parser("evaluate", help="measure a trained model (table + JSON)")
     evaluate.add_argument("source", help="a run folder, a .keras file or a zoo entry with a pretrained model")
-    evaluate.add_argument("--metrics", default="modes",
-                          help=f"comma-separated metrics; by the model's layout: {catalogue.help_text()}")
+    evaluate.add_argument("--metrics", help="comma-separated metrics (default: those that suit the model and its "
+                                            f"data); by the model's layout: {catalogue.help_text()}")
     evaluate.add_argument("--n", type=int, help="generated samples (default 2000); translation: held-out examples "
                                                 "(default all; 200 per domain for tfds sets)")
     evaluate.add_argument("--mode", default="deterministic", choices=("deterministic", "paper"),
@@ -87,9 +89,34 @@ def _parser():
     return parser
 
 
+def import_tensorflow_quietly():
+    """Imports TensorFlow with file descriptor 2 sent to a temporary file: TensorFlow 2.21 writes its
+    start-up lines (oneDNN, CUDA) there from C++ before any log level applies. They are shown if the
+    import fails."""
+    import tempfile
+
+    sys.stderr.flush()
+    kept = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(kept, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(kept, 2)
+            os.close(kept)
+
+
 def run(argv):
     """Runs one command; raises `GanzooError` for user errors (see `main`)."""
     args = _parser().parse_args(argv)
+    if args.command != "list" and not args.verbose and "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import_tensorflow_quietly()
     if args.command == "list":
         entries = ganzoo.zoo.list_models()
         width = max(map(len, entries), default=0)
@@ -105,7 +132,8 @@ def run(argv):
         print(f"Trained {args.entry}: model, samples, backups and config in {run_dir}")
     elif args.command == "evaluate":
         rows = ganzoo.evaluation.evaluate(
-            args.source, metrics=[m.strip() for m in args.metrics.split(",") if m.strip()], n=args.n, seed=args.seed,
+            args.source, metrics=args.metrics and [m.strip() for m in args.metrics.split(",") if m.strip()],
+            n=args.n, seed=args.seed,
             data=args.data, out=args.json, mode=args.mode, batch_size=args.batch_size, truncation=args.truncation)
         print(ganzoo.evaluation.format_table(rows))
     elif args.command == "sample":
@@ -123,12 +151,15 @@ def run(argv):
 
 
 def main(argv=None):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         run(sys.argv[1:] if argv is None else argv)
     except GanzooError as error:
         print(f"ganzoo: error: {error}", file=sys.stderr)
         return getattr(error, "exit_status", 2)
+    except OSError as error:  # a disk that is full or a file that vanished mid-command: one line, not a traceback
+        where = f": {error.filename}" if error.filename else ""
+        print(f"ganzoo: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("ganzoo: interrupted; rerun the same command to resume from the newest backup", file=sys.stderr)
         return 130

@@ -21,6 +21,7 @@ from tensorflow.lite.python.convert_phase import ConverterError
 
 from ganzoo.errors import ExportError
 from ganzoo.inference import check_truncation
+from ganzoo.outputs import check_output
 from ganzoo.run_folder import load_run, write_atomically
 
 FORMATS = ("saved_model", "tflite", "keras")
@@ -102,8 +103,8 @@ def export(model, out, *, format="saved_model", quantize="none", truncation=None
         raise ExportError(f"Export runs the deterministic inference mode only: mode {mode!r} (dropout on, batch "
                           f"statistics) draws random numbers TFLite's builtin ops cannot draw and would update the "
                           f"exported batch-norm averages on every call. Received: --mode {mode}")
+    out = check_output(_output_path(Path(out).resolve(), format), folder=format == "saved_model")
     model = model if isinstance(model, keras.Model) else load_run(model)
-    out = _output_path(Path(out).resolve(), format)
     empty_folder = out.is_dir() and not any(out.iterdir())
     if out.exists() and not empty_folder and not overwrite:
         raise ExportError(f"{out} exists; pass --overwrite to replace it. Received: --out {out}")

@@ -33,6 +33,10 @@ class TrainingDivergedError(GanzooError, RuntimeError):
     """A loss became NaN or infinite during training."""
 
 
+class OutputError(GanzooError, OSError):
+    """An output path that cannot be written (its parent is a file, no permission, wrong kind)."""
+
+
 class PretrainedError(GanzooError):
     """A pretrained artefact that is missing, unknown, or whose bytes do not match its manifest."""
 

@@ -11,6 +11,7 @@ from ganzoo import images
 from ganzoo.errors import DataError, GanzooError
 from ganzoo.held_out import reference_points
 from ganzoo.layouts import TRANSLATION_LAYOUTS
+from ganzoo.outputs import check_output
 from ganzoo.pictures import SAMPLE_SEED
 from ganzoo.run_folder import load_run, run_data_config
 
@@ -40,6 +41,7 @@ def check_truncation(model, truncation):
 def sample(source, *, out, n=64, seed=SAMPLE_SEED, labels=None, truncation=None):
     """Writes a picture of `n` samples of a run folder's (or .keras file's) model to `out`; `labels`
     chooses the classes of a class-conditional model, `truncation` StyleGAN2's psi."""
+    check_output(out)
     model = load_run(source)
     check_truncation(model, truncation)
     if model.layout in TRANSLATION_LAYOUTS:
@@ -91,14 +93,7 @@ def read_images(path):
 
 def _to_channels(image, channels, name):
     """uint8 (H, W, C) -> float32 (H, W, channels) in [-1, 1]: RGB(A) to grayscale or gray to RGB as needed."""
-    image = image[..., :3] if image.shape[-1] == 4 else image[..., :1] if image.shape[-1] == 2 else image
-    if image.shape[-1] == 3 and channels == 1:
-        image = tf.image.rgb_to_grayscale(image).numpy()
-    elif image.shape[-1] == 1 and channels == 3:
-        image = np.repeat(image, 3, axis=-1)
-    if image.shape[-1] != channels:
-        raise DataError(f"{name}: the model takes {channels}-channel images. Received: {image.shape[-1]} channels")
-    return image.astype(np.float32) / 127.5 - 1.0
+    return ganzoo_data.arrays.convert_channels(image, channels, source=name).astype(np.float32) / 127.5 - 1.0
 
 
 def translate(source, *, input, out, direction=None, mode="deterministic", size=None, batch_size=None):
@@ -108,6 +103,7 @@ def translate(source, *, input, out, direction=None, mode="deterministic", size=
     (otherwise any size works: the generators are fully convolutional). Images of equal size are
     translated together, in batches of `batch_size` (in "paper" mode these are the test batches whose
     statistics batch norm uses). Returns the paths."""
+    check_output(out, folder=True)
     model = load_run(source)
     if model.layout not in TRANSLATION_LAYOUTS:
         raise DataError(f"ganzoo translate needs a pix2pix or CycleGAN model. Received: a {type(model).__name__} "

@@ -26,6 +26,7 @@ import io
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -164,10 +165,28 @@ def load_run(path):
         path = path / MODEL_FILE if found is None else found[0]
     if not path.is_file() or path.suffix != ".keras":
         raise DataError(f"Expected a run folder (with {MODEL_FILE}) or a .keras file. Received: {path}")
-    model = keras.models.load_model(path)
+    model = read_keras_file(path)
     if not isinstance(model, AdversarialTrainer):  # the one type check: everything after asks the model
         raise DataError(f"{path} holds a {type(model).__name__}, not a ganzoo model. Received: {path}")
     return model
+
+
+def read_keras_file(path):
+    """`keras.models.load_model(path)` (safe mode), with one line for a file that is not a whole
+    `.keras` archive (truncated, or another format) or that Keras cannot rebuild (a Lambda layer,
+    whose Python code safe mode does not run; a class it does not know)."""
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not a readable .keras file: expected a zip archive, received "
+                        f"{Path(path).stat().st_size} bytes that are not one (a truncated copy, or another format)")
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as error:
+        text = str(error)
+        if "Lambda" in text and "safe_mode" in text:
+            raise DataError(f"{path} holds a Lambda layer, whose Python code Keras' safe mode does not run from a "
+                            f"file; build the network from layers (or registered custom layers) instead") from None
+        first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+        raise DataError(f"Cannot load {path} as a ganzoo model: {first[:300]}") from None
 
 
 def run_data_config(source, data=None):

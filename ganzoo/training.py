@@ -18,6 +18,7 @@ from ganzoo import backup, held_out, images, pictures
 from ganzoo.callbacks import GANTensorBoard, logged_steps
 from ganzoo.errors import ConfigError, TrainingInterrupted
 from ganzoo.layouts import TRANSLATION_LAYOUTS
+from ganzoo.outputs import check_output
 from ganzoo.monitors import StopOnNonFiniteLoss, quality_monitor
 from ganzoo.run_folder import (BACKUP_DIR, CONFIG_FILE, HISTORY_FILE, MODEL_FILE, RECONSTRUCTIONS_FILE, SAMPLES_FILE,
                                TENSORBOARD_DIR, EpochHistory, keep_history_before, prepare_run_dir, record_changes,
@@ -47,6 +48,7 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
     divergence). TensorBoard logs go to out/tensorboard unless `tensorboard=False`. Returns the run
     folder."""
     config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
+    run_dir = check_output(out or Path("runs") / Path(entry).stem, folder=True)
     data_config, training = config["data"], config["training"]
     if training["deterministic"] and training["jit_compile"]:
         raise ConfigError("training.deterministic turns XLA off in TensorFlow, so it cannot be combined with "
@@ -62,7 +64,6 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
     reference = held_out.reference_points(data_config["name"])
     reconstruction_inputs = (held_out.reconstruction_inputs(data_config["name"], model.sample_shape)
                              if model.layout == "joint" else None)
-    run_dir = Path(out or Path("runs") / Path(entry).stem)
     changes = prepare_run_dir(run_dir, config, overwrite, accept_changes)
     resumed = backup.restore(model, run_dir) if changes is not None else None
     start = int(model.step_counter.numpy())

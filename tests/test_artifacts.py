@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = artifacts.read_manifest()
 #: zoo entries that ship every deployment format
 EXPORTED = sorted(entry for entry, described in MANIFEST.items() if "model_float16.tflite" in described["files"])
+#: entries shipped without model.keras (over the tool's size limit): they load from their SavedModel
+FROM_SAVED_MODEL = sorted(entry for entry in EXPORTED if "model.keras" in MANIFEST[entry].get("left_out", {}))
 
 
 @pytest.fixture()
@@ -61,7 +63,7 @@ def test_every_shipped_gan_comes_in_every_format():
     assert games and set(EXPORTED) == games
     for entry in EXPORTED:
         files = MANIFEST[entry]["files"]
-        assert "model.keras" in files and "saved_model/saved_model.pb" in files
+        assert ("model.keras" in files) != (entry in FROM_SAVED_MODEL) and "saved_model/saved_model.pb" in files
         assert any(name.startswith("saved_model/variables/") for name in files)
         assert {"config", "cpu_seconds", "ganzoo_version", "recipe", "metrics"} <= set(MANIFEST[entry])
 
@@ -111,6 +113,25 @@ def test_load_gives_each_shipped_format_and_they_agree():
     for wrong in ({"format": "onnx"}, {"format": "tflite_int8"}, {"format": "tflite", "quantize": "int4"}):
         with pytest.raises(ConfigError, match="format must be keras, saved_model or tflite"):
             ganzoo.load("dcgan-digits", **wrong)
+
+
+def test_an_entry_shipped_without_model_keras_loads_as_a_trainer_with_its_exported_networks(copy):
+    entry = "pix2pix-edges2digits"
+    assert entry in FROM_SAVED_MODEL and "17" in MANIFEST[entry]["left_out"]["model.keras"]
+    model = ganzoo.load(entry)
+    assert isinstance(model, ganzoo.trainers.Pix2Pix)
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 1)).astype("float32")
+    saved = ganzoo.load(entry, format="saved_model")
+    np.testing.assert_allclose(model.translate(images), saved.signatures["translate"](images=images)["output_0"],
+                               atol=1e-6)
+    config = MANIFEST[entry]["config"]
+    narrower = {**config, "model": {**config["model"], "generator": {**config["model"]["generator"], "width": 16}}}
+    with pytest.raises(PretrainedError, match="saved_model does not match the networks of its config: generator_"):
+        artifacts.restore_inference_networks(entry, ganzoo.zoo.build_from_config(narrower, compile=False),
+                                             directory=copy)
+    _flip_byte(copy / entry / "saved_model" / "saved_model.pb")
+    with pytest.raises(PretrainedError, match="does not match its manifest and was not loaded"):
+        artifacts.restore_inference_networks(entry, model, directory=copy)
 
 
 def test_readme_table_and_setup_cfg_follow_the_manifest():

@@ -148,6 +148,8 @@ def test_evaluate_writes_a_table_and_json_with_n_and_seed(tmp_path, capsys):
     assert set(rows) == {"modes_captured", "high_quality_fraction", "reverse_kl"}
     assert rows["modes_captured"]["n_fake"] == 300 and rows["modes_captured"]["seed"] == 0
     assert "modes_captured" in capsys.readouterr().out
+    assert main(["evaluate", str(ring), "--n", "300", "--json", str(report)]) == 0  # by default: what suits ring
+    assert {row["metric"] for row in json.loads(report.read_text())} == set(rows)
 
     digits = tmp_path / "digits"
     assert main(["train", "dcgan-digits", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(digits), *TINY_DCGAN]) == 0
@@ -157,6 +159,8 @@ def test_evaluate_writes_a_table_and_json_with_n_and_seed(tmp_path, capsys):
     assert rows["fd_digits"]["n_fake"] == 64 and rows["fd_digits"]["n_real"] == 1438
     assert rows["fd_digits"]["value"] > rows["fd_digits_floor"]["value"]  # an untrained generator is far off
     assert rows["kid_digits"]["feature_extractor"].startswith("digits-classifier sha256:")
+    assert main(["evaluate", str(digits), "--n", "64", "--json", str(report)]) == 0  # by default: the digits metrics
+    assert {row["metric"] for row in json.loads(report.read_text())} == set(rows) | {"cs_digits", "cs_digits_floor"}
     assert main(["evaluate", str(digits), "--metrics", "fid"]) == 2  # offline: no InceptionV3 weights
     assert "Offline alternatives: fd_digits" in capsys.readouterr().err
     assert main(["evaluate", str(digits), "--metrics", "fdi"]) == 2

@@ -99,6 +99,9 @@ def test_pix2pix_evaluation_reports_l1_and_psnr_with_n_and_mode(pix2pix_run, tmp
     assert set(rows) == {"l1", "psnr"} and rows["l1"]["n_fake"] == 20
     assert "paper (test batches of 1) mode" in rows["l1"]["note"]
     assert 0 < rows["l1"]["value"] < 2 and rows["psnr"]["value"] > 0 and rows["l1"]["std"] > 0
+    assert main(["evaluate", str(pix2pix_run), "--n", "20", "--json", str(report)]) == 0  # metrics that suit it
+    assert [row["metric"] for row in json.loads(report.read_text())] == ["l1", "psnr", "colourfulness",
+                                                                         "colourfulness_targets"]
 
 
 def test_cyclegan_trains_translates_both_ways_and_reports_class_survival(tmp_path, capsys):
@@ -114,6 +117,8 @@ def test_cyclegan_trains_translates_both_ways_and_reports_class_survival(tmp_pat
     assert {"cycle_error_a", "cycle_error_b", "l1_a_to_b", "l1_b_to_a", "class_accuracy_digits_a_to_b",
             "class_accuracy_digits_b_to_a", "class_accuracy_digits_ceiling_a"} <= set(rows)
     assert rows["class_accuracy_digits_ceiling_b"]["value"] > 0.9  # negatives, inverted back, are digits
+    assert main(["evaluate", str(out), "--n", "30", "--json", str(report)]) == 0  # the metrics that suit it
+    assert {row["metric"] for row in json.loads(report.read_text())} == set(rows) | {"psnr_a_to_b", "psnr_b_to_a"}
     image = tmp_path / "digit.png"
     tf.io.write_file(str(image), tf.io.encode_png(np.zeros((16, 16, 1), np.uint8)))
     for direction in ("a_to_b", "b_to_a"):

@@ -17,6 +17,14 @@ BEGIN, END = "<!-- pretrained table: begin (written by tools/sync_pretrained.py)
 SHOWN = {"fd_digits": "fd_digits {:.1f}", "kid_digits": "kid_digits {:.1f}",
          "class_accuracy_digits": "class accuracy {:.2%}", "modes_captured": "{:.0f} modes",
          "high_quality_fraction": "{:.1%} high quality", "test_accuracy": "test accuracy {:.2%}"}
+#: the same for translation entries (held-out split; class accuracy there is the class a digit keeps)
+TRANSLATION_SHOWN = {"l1": "L1 {:.4f}", "psnr": "PSNR {:.1f} dB", "class_accuracy_digits": "class kept {:.1%}",
+                     "fd_digits": "fd_digits {:.1f}", "colourfulness": "colourfulness {:.1f}",
+                     "colourfulness_targets": "(targets {:.1f})",
+                     "class_accuracy_digits_a_to_b": "class kept A->B {:.1%}",
+                     "class_accuracy_digits_b_to_a": "B->A {:.1%}", "cycle_error_a": "cycle error A {:.3f}",
+                     "cycle_error_b": "B {:.3f}", "l1_a_to_b": "L1 to the known transform A->B {:.3f}",
+                     "l1_b_to_a": "B->A {:.3f}"}
 FORMAT_NAMES = {"model.keras": ".keras", "classifier.keras": ".keras", "saved_model": "SavedModel",
                 "model_float16.tflite": "TFLite float16", "model_int8.tflite": "TFLite int8",
                 "model_none.tflite": "TFLite float32"}
@@ -34,8 +42,11 @@ def readme_table(manifest):
         parts = sorted({name.split("/")[0] for name in files})
         shipped = ", ".join(f"{FORMAT_NAMES.get(part, part)} ({_size(files, part) / 1e6:.1f} MB)" for part in parts)
         metrics = described.get("metrics", {})
+        translating = described.get("config", {}).get("model", {}).get("type") in ("pix2pix", "cyclegan")
         shown = [text.format(metrics[name]["value"] if isinstance(metrics[name], dict) else metrics[name])
-                 for name, text in SHOWN.items() if name in metrics]
+                 for name, text in (TRANSLATION_SHOWN if translating else SHOWN).items() if name in metrics]
+        if "model.keras" in described.get("left_out", {}):
+            shipped += "; no .keras (over 10 MB: loads from the SavedModel)"
         n = metrics.get("n") or next((m.get("n_fake") for m in metrics.values() if isinstance(m, dict)), None)
         where = f" (seed {metrics['seed']}, N {n})" if "seed" in metrics and n else ""
         lines.append(f"| `{entry}` | {shipped} | {', '.join(shown)}{where} |")

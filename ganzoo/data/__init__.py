@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo.data import sources
-from ganzoo.data.arrays import make_dataset, step_indexed_batches
+from ganzoo.data.arrays import convert_channels, make_dataset, step_indexed_batches
 from ganzoo.data.mixtures import MIXTURES, GaussianMixture2D  # noqa: F401
 from ganzoo.data.translation import OFFLINE_PAIRS, ImagePairs, load_pairs, pair_kind  # noqa: F401
 from ganzoo.data import translation
@@ -21,16 +21,23 @@ from ganzoo.errors import DataError
 BUILTIN = ("digits", "ring", "grid", *OFFLINE_PAIRS)
 
 
-def load_arrays(name, *, split="train", image_size=None, limit=None, **options):
+def load_arrays(name, *, split="train", image_size=None, limit=None, channels=None, **options):
     """(features, labels) numpy arrays of a source (built-in set, .npz file, folder, or a
     tensorflow-datasets split read into memory); at most `limit` examples (a tfds split is then read
-    no further). Translation data are pairs: see `load_pairs`."""
+    no further); images converted to `channels` (1 or 3; None: as stored). Translation data are
+    pairs: see `load_pairs`."""
     if pair_kind(name):
         raise DataError(f"{name} is translation data (image pairs): use ganzoo.data.load_pairs. Received: {name!r}")
     if _is_tfds_name(name):
         return sources.tfds_arrays(name.removeprefix("tfds:"), split=split, image_size=image_size, limit=limit,
-                                   **options)
+                                   channels=channels, **options)
+    if channels is not None and os.path.isdir(name):
+        options["channels"] = channels  # decoded so: a folder may mix grayscale and RGB files
     features, labels = _in_memory_arrays(name, split=split, image_size=image_size, **options)
+    if channels is not None:
+        if features.ndim != 4:
+            raise DataError(f"{name}: channels converts images. Received: points of shape {features.shape}")
+        features = convert_channels(features, channels, source=name)
     if limit is not None:
         features, labels = features[:limit], None if labels is None else labels[:limit]
     return features, labels

@@ -17,7 +17,10 @@ def images_to_unit_range(images, *, source, value_range=None):
 
     uint8 images are read as [0, 255]. Float images must already lie in [-1, 1] unless `value_range`
     ((0, 1) or (0, 255)) says otherwise; anything outside the declared range is refused, since a silent
-    rescale of the wrong range trains a model on wrong data. Grayscale (n, h, w) gains a channel axis.
+    rescale of the wrong range trains a model on wrong data. Undeclared float images whose values all
+    lie in [0, 1] are refused too: they are far more often [0, 1] data (which would train on grey
+    backgrounds) than [-1, 1] data without a negative value, so the range must be said. Grayscale
+    (n, h, w) gains a channel axis.
     """
     images = np.asarray(images)
     if images.ndim == 3:
@@ -29,12 +32,17 @@ def images_to_unit_range(images, *, source, value_range=None):
         value_range = (0, 255)
     elif not np.issubdtype(images.dtype, np.floating) and not np.issubdtype(images.dtype, np.integer):
         raise DataError(f"{source}: expected uint8 or float images. Received: dtype {images.dtype}")
-    value_range = tuple(value_range) if value_range is not None else (-1, 1)
+    declared = value_range is not None
+    value_range = tuple(value_range) if declared else (-1, 1)
     if value_range not in VALUE_RANGES:
         raise DataError(f"{source}: value_range must be one of {sorted(VALUE_RANGES)}. Received: {value_range}")
     low, high = float(images.min()), float(images.max())
     if not np.isfinite(low) or not np.isfinite(high):
         raise DataError(f"{source}: images contain NaN or infinite values")
+    if not declared and low >= 0 and high <= 1:
+        raise DataError(f"{source}: float pixel values all lie in [0, 1], so their range must be declared: "
+                        f"data.value_range: [0, 1] (value_range=(0, 1) in Python), or [-1, 1] if that is their range. "
+                        f"Received: values in [{low:g}, {high:g}] and no value_range")
     if low < value_range[0] or high > value_range[1]:
         raise DataError(f"{source}: expected pixel values in {list(value_range)} (pass value_range=(0, 1) or "
                         f"(0, 255) for other float ranges). Received: values in [{low:g}, {high:g}]")
@@ -51,6 +59,25 @@ def check_points(points, *, source):
     if not np.all(np.isfinite(points)):
         raise DataError(f"{source}: points contain NaN or infinite values")
     return points.astype(np.float32)
+
+
+def convert_channels(images, channels, *, source):
+    """`images` (..., height, width, C), uint8 or float, with `channels` channels (None: as they are):
+    alpha dropped, RGB to luminance (`tf.image.rgb_to_grayscale`'s weights, linear, so the same in
+    [0, 255] and [-1, 1]), grayscale repeated to RGB."""
+    if channels is None:
+        return images
+    if channels not in (1, 3):
+        raise DataError(f"{source}: channels must be 1 or 3. Received: channels={channels!r}")
+    have = images.shape[-1]
+    images = images[..., :3] if have == 4 else images[..., :1] if have == 2 else images
+    if images.shape[-1] == 3 and channels == 1:
+        images = tf.image.rgb_to_grayscale(images).numpy()
+    elif images.shape[-1] == 1 and channels == 3:
+        images = np.repeat(images, 3, axis=-1)
+    if images.shape[-1] != channels:
+        raise DataError(f"{source}: cannot make {channels}-channel images from {have} channels")
+    return images
 
 
 def resize_images(images, image_size):

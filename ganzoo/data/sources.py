@@ -3,6 +3,10 @@ and tensorflow-datasets for users with a network. Each in-memory source returns 
 as numpy arrays, images already in [-1, 1]."""
 
 import os
+import re
+import shutil
+import socket
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -15,6 +19,30 @@ SPLITS = ("train", "test", "all")
 #: Fraction of the bundled digits used for training; the rest is the held-out test split.
 DIGITS_TRAIN_FRACTION = 0.8
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+#: Set to 1 to never reach for the network (tensorflow-datasets downloads, Keras application weights).
+OFFLINE_VARIABLE = "GANZOO_OFFLINE"
+#: Where tensorflow-datasets downloads from; checked (one connection, a few seconds) before a download.
+TFDS_HOST = ("storage.googleapis.com", 443)
+
+
+def offline():
+    """Whether the user asked ganzoo never to use the network (GANZOO_OFFLINE=1)."""
+    return os.environ.get(OFFLINE_VARIABLE) == "1"
+
+
+def network_reachable(address=TFDS_HOST, timeout=3.0):
+    """Whether one TCP connection to `address` opens within `timeout` seconds."""
+    try:
+        socket.create_connection(address, timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def tf_error_text(error):
+    """A TensorFlow op error's message without its function-node prefix and op suffix."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", getattr(error, "message", str(error)))
+    return re.sub(r"\s*\[Op:\w+\].*$", "", text, flags=re.S).strip()
 
 
 def _check_split(split):
@@ -92,7 +120,8 @@ def image_folder(path, *, image_size=None, channels=None):
         try:
             image = tf.io.decode_image(tf.io.read_file(file), channels=channels or 0, expand_animations=False)
         except tf.errors.OpError as error:
-            raise DataError(f"Cannot decode image {file!r}: {error.message}") from None
+            raise DataError(f"Cannot decode image {file!r}: {tf_error_text(error)} (expected a whole PNG, JPEG, BMP "
+                            f"or GIF file)") from None
         if image_size is not None:
             image = tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, (image_size, image_size),
                                                                        antialias=True)), 0, 255), tf.uint8)
@@ -110,19 +139,37 @@ def image_folder(path, *, image_size=None, channels=None):
 
 
 def tfds_dataset(name, *, split="train", image_size=None, data_dir=None, download=True,
-                 image_key="image", label_key="label"):
-    """A tensorflow-datasets dataset of (image, label) pairs, images float32 in [-1, 1].
+                 image_key="image", label_key="label", channels=None):
+    """A tensorflow-datasets dataset of (image, label) pairs, images float32 in [-1, 1] (with
+    `channels` channels when given: 1 grayscale, 3 RGB).
 
-    Streams from disk (nothing is held in memory). `download=False` fails at once when the data is
-    not prepared in `data_dir` instead of retrying the network.
+    Streams from disk (nothing is held in memory). Data not yet prepared in `data_dir` is prepared
+    only when `download` is True; a set of tensorflow-datasets' own catalogue (which downloads) also
+    needs GANZOO_OFFLINE unset and tfds' server to answer within seconds, and otherwise one line says
+    so at once (tfds itself retries for minutes). A failed preparation leaves nothing behind in
+    `data_dir`.
     """
     import tensorflow_datasets as tfds
 
     try:
-        dataset = tfds.load(name, split=split, data_dir=data_dir, download=download)
-    except (tfds.core.registered.DatasetNotFoundError, AssertionError, FileNotFoundError) as error:
-        raise DataError(f"tensorflow-datasets could not load {name!r} (split {split!r}, data_dir {data_dir!r}, "
-                        f"download={download}): {str(error).splitlines()[0]}") from None
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError as error:
+        raise DataError(f"tensorflow-datasets has no dataset {name!r}: {str(error).splitlines()[0]}") from None
+    if not builder.is_prepared():
+        downloads = type(builder).__module__.startswith("tensorflow_datasets.")  # a catalogue set, not the user's
+        reason = ("download=False" if not download else None if not downloads else
+                  f"{OFFLINE_VARIABLE}=1" if offline() else
+                  None if network_reachable() else f"{TFDS_HOST[0]} cannot be reached")
+        if reason:
+            raise DataError(f"tensorflow-datasets {name!r} is not prepared in {builder.data_dir_root} and cannot be "
+                            f"downloaded ({reason}). Prepare it where there is a network and pass its data_dir, or "
+                            f"use an offline set (digits, ring, grid, edges2digits, colorize, digits-negative)")
+        _download_cleanly(builder)
+    try:
+        dataset = builder.as_dataset(split=split)
+    except (ValueError, AssertionError, FileNotFoundError) as error:
+        raise DataError(f"tensorflow-datasets could not load {name!r} (split {split!r}, data_dir {data_dir!r}): "
+                        f"{str(error).splitlines()[0]}") from None
     spec = dataset.element_spec
     if image_key not in spec:
         raise DataError(f"tfds {name!r}: expected a feature called {image_key!r}. Received features: {sorted(spec)}")
@@ -132,10 +179,37 @@ def tfds_dataset(name, *, split="train", image_size=None, data_dir=None, downloa
         if image_size is not None:
             image = tf.image.resize(image, (image_size, image_size), antialias=True)
         image = tf.cast(image, tf.float32) / 127.5 - 1.0
+        if channels == 1 and image.shape[-1] == 3:
+            image = tf.image.rgb_to_grayscale(image)
+        elif channels == 3 and image.shape[-1] == 1:
+            image = tf.image.grayscale_to_rgb(image)
         label = example[label_key] if label_key in example else tf.constant(-1, tf.int64)
         return tf.clip_by_value(image, -1.0, 1.0), tf.cast(label, tf.int32)
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _download_cleanly(builder):
+    """`builder.download_and_prepare()`; on any failure, removes what it created under the data folder."""
+    root = Path(builder.data_dir_root)
+    before = set(root.rglob("*")) if root.exists() else set()
+    existed = root.exists()
+    try:
+        builder.download_and_prepare()
+    except BaseException as error:
+        created = [path for path in (root.rglob("*") if root.exists() else []) if path not in before]
+        for path in sorted(created, key=lambda p: len(p.parts)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+        if not existed:
+            shutil.rmtree(root, ignore_errors=True)
+        if isinstance(error, Exception):
+            raise DataError(f"tensorflow-datasets could not download {builder.name!r} into {root}: "
+                            f"{str(error).splitlines()[0] if str(error) else type(error).__name__} (nothing was "
+                            f"left behind)") from None
+        raise
 
 
 def tfds_arrays(name, *, split="train", image_size=None, limit=None, **options):

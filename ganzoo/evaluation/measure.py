@@ -11,34 +11,43 @@ from ganzoo.errors import DataError, GanzooError
 from ganzoo.evaluation import catalogue
 from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.inference import check_truncation
+from ganzoo.outputs import check_output
 from ganzoo.run_folder import load_run, run_data_config
 
 #: Samples a generator is measured on when `n` is not given.
 DEFAULT_SAMPLES = 2000
 
 
-def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None, mode="deterministic",
+def evaluate(source, *, metrics=None, n=None, seed=0, data=None, out=None, mode="deterministic",
              batch_size=None, truncation=None):
     """Evaluates the model of a run folder, .keras file or zoo entry; returns the rows and writes them
-    as JSON to `out`. `n`: generated samples (default 2000); translation models are measured on the
+    as JSON to `out`. `metrics`: names from the catalogue (None: `default_metrics` of the model and its
+    data). `n`: generated samples (default 2000); translation models are measured on the
     whole held-out split, or its first `n` examples, in inference `mode` with test batches of
     `batch_size`. `data` names the training data when `source` does not record it. `truncation`:
     StyleGAN2's psi for the generated samples."""
-    catalogue.check_known(metrics)  # before the model is loaded
+    if out is not None:
+        check_output(out, option="--json")
+    if metrics is not None:
+        catalogue.check_known(metrics)  # before the model is loaded
     if n is not None and n < 2:
         raise GanzooError(f"--n must be at least 2. Received: {n}")
     model = load_run(source)
-    measures = catalogue.resolve(metrics, model.layout, type(model).__name__)
-    check_truncation(model, truncation)
     translating = model.layout in TRANSLATION_LAYOUTS
-    if mode != "deterministic" and not translating:
-        raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
     try:
         data_config, unknown = run_data_config(source, data), None
     except DataError as error:
         data_config, unknown = None, str(error)
     if data and translating:  # only a name was given: the model's training size
         data_config["image_size"] = model.source_shape[0]
+    if metrics is None:
+        if data_config is None:
+            raise DataError(f"{unknown} (it chooses the metrics)")
+        metrics = default_metrics(model, data_config)
+    measures = catalogue.resolve(metrics, model.layout, type(model).__name__)
+    check_truncation(model, truncation)
+    if mode != "deterministic" and not translating:
+        raise GanzooError(f"--mode applies to translation models. Received: mode={mode!r} for a {type(model).__name__}")
     request = catalogue.Request(n=n if translating or n is not None else DEFAULT_SAMPLES, seed=seed, data=data_config,
                                 mode=mode, batch_size=batch_size, unknown_data=unknown or "", truncation=truncation)
     rows = []
@@ -53,6 +62,38 @@ def evaluate(source, *, metrics=("modes",), n=None, seed=0, data=None, out=None,
             on = repr(data_config["name"]) if data_config else "its data"
             raise DataError(f"Cannot measure {type(model).__name__} on {on}: {error}") from None
     return _finish_rows(rows, source, seed, out, truncation)
+
+
+def default_metrics(model, data_config):
+    """The metrics that suit `model` (by its layout) trained on `data_config` (its data section): what
+    `evaluate` measures when none are named, and what the pretrained zoo records.
+
+    Generators: the mode protocol on ring/grid, the digits classifier's distances on digits (with the
+    class accuracy of conditional models), FID/KID in Inception features on other images; BiGAN adds
+    its inversion metrics. pix2pix: L1 and PSNR to the targets, with the digits metrics when its outputs
+    are digits and colourfulness when they are colour. CycleGAN: cycle error, L1 and PSNR where the
+    transform between the domains is known, class survival between digit domains."""
+    from ganzoo.data.translation import KNOWN_TRANSFORMS, digits_views
+
+    name = data_config["name"]
+    if model.layout in TRANSLATION_LAYOUTS:
+        to_digits = digits_views(name, data_config.get("reverse", False))
+        if model.layout == "paired":
+            if to_digits[1] is not None:
+                return ["l1", "psnr", "class_accuracy_digits", "fd_digits", "kid_digits"]
+            return ["l1", "psnr"] + (["colourfulness"] if model.target_shape[-1] == 3 else [])
+        return (["cycle_error"] + (["l1", "psnr"] if name in KNOWN_TRANSFORMS else [])
+                + (["class_accuracy_digits"] if None not in to_digits else []))
+    if name in ("ring", "grid"):
+        metrics = ["modes"]
+    elif name == "digits":
+        metrics = ["fd_digits", "kid_digits", "cs_digits"] + (["class_accuracy_digits"] if model.conditional else [])
+    else:
+        metrics = ["fid", "kid"]
+    if model.layout == "joint":
+        metrics += ["knn_accuracy", "x_reconstruction_error", "z_reconstruction_error"]
+        metrics += ["reconstruction_class_accuracy_digits"] if name == "digits" else []
+    return metrics
 
 
 def _finish_rows(rows, source, seed, out, truncation=None):

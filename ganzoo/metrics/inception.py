@@ -46,7 +46,7 @@ class InceptionFeatures:
     def __init__(self, weights="imagenet", allow_download=True):
         if weights == "imagenet" and not cached_weights_path().is_file() and not allow_download:
             raise PretrainedError(f"InceptionV3 weights are not in the Keras cache ({cached_weights_path()}) and "
-                                  f"downloads are off. Offline alternatives: {OFFLINE_ALTERNATIVES}")
+                                  f"cannot be downloaded (GANZOO_OFFLINE=1, or no network). Offline alternatives: {OFFLINE_ALTERNATIVES}")
         if weights not in ("imagenet", None) and not Path(weights).is_file():
             raise PretrainedError(f"No InceptionV3 weights file. Received: weights={weights!r}")
         try:

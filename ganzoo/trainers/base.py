@@ -29,6 +29,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import distribute, precision
+from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.trainers.ema import ExponentialMovingAverage
 
 
@@ -162,6 +163,15 @@ class AdversarialTrainer(keras.Model):
     @property
     def d_loss_is_minus_value(self):
         return False
+
+    @property
+    def example_shape(self):
+        """The shape of one training example as its data gives it (what `ganzoo.zoo.build_from_config`
+        takes as `sample_shape`): a sample's, or (inputs', targets') / (domain A's, domain B's) for
+        translation games."""
+        if self.layout in TRANSLATION_LAYOUTS:
+            return (self.source_shape, self.target_shape)
+        return self.sample_shape
 
     @property
     def conditional(self):

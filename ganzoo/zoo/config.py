@@ -14,6 +14,7 @@ from ganzoo.losses import LOSS_FAMILIES
 from ganzoo.precision import PRECISIONS
 from ganzoo.trainers.gan import LATENT_DISTRIBUTIONS
 from ganzoo.zoo.model_types import ARCHITECTURES, MODEL_TYPES
+from ganzoo.zoo.entries import yaml_problem
 from ganzoo.zoo.schema import Field, leaf_keys, validate
 
 
@@ -103,6 +104,10 @@ def schema_for(model_type, architecture=None):
             "batch_size": Field(int, 64, minimum=1, help="minibatch per update (the dataset batch is k times this)"),
             "num_samples": Field(int, None, minimum=1, nullable=True, help="ring/grid only"),
             "reverse": Field(bool, False, help="translation data only: swap inputs and targets (domains A and B)"),
+            "value_range": Field(list, None, nullable=True, choices=([0, 1], [0, 255], [-1, 1]), item_type=float,
+                                 help="float image arrays (.npz): the range their pixel values are in"),
+            "channels": Field(int, None, nullable=True, choices=(1, 3),
+                              help="image data: convert to 1 (grayscale) or 3 (RGB) channels; null: as stored"),
         },
         "optimizer": {},  # one section per player of the trainer, with its defaults
         "training": {
@@ -184,7 +189,7 @@ def load_config_file(path, overrides=None):
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path!r}: {error.strerror}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"Config file {path!r} is not valid YAML: {error}") from None
+        raise ConfigError(f"Config file {path!r} is not valid YAML: {yaml_problem(error)}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("model"), dict):
         raise ConfigError(f"{path}: expected a mapping with a model section (model.type). Received: {raw!r}"[:300])
     try:

@@ -31,10 +31,17 @@ def list_models():
     return {name: _description(path) for name, path in entry_paths().items()}
 
 
+def yaml_problem(error):
+    """One line for a YAML error: what the parser expected and where ("line 2, column 6")."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{getattr(error, 'problem', None) or str(error).splitlines()[0]}{where}"
+
+
 def _description(path):
     try:
         with open(path) as file:
             recipe = yaml.safe_load(file)
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error.problem}). Received: a file that does not parse") from None
+        raise ConfigError(f"{path}: not valid YAML ({yaml_problem(error)}). Received: a file that does not parse") from None
     return str(recipe.get("description", "")) if isinstance(recipe, dict) else ""

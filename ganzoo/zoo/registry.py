@@ -42,6 +42,18 @@ def data_options(data_config):
                               f"Received: data.num_samples={data_config['num_samples']} with "
                               f"data.name={data_config['name']!r}")
         options["num_samples"] = data_config["num_samples"]
+    name, value_range, channels = data_config["name"], data_config.get("value_range"), data_config.get("channels")
+    if value_range is not None:
+        if not name.endswith(".npz"):
+            raise ConfigError(f"data.value_range declares the range of float image arrays (.npz files); the other "
+                              f"sources are read as 8-bit images. Received: data.value_range={value_range} with "
+                              f"data.name={name!r}")
+        options["value_range"] = tuple(value_range)
+    if channels is not None:
+        if ganzoo_data.pair_kind(name) or name in ganzoo_data.MIXTURES:
+            raise ConfigError(f"data.channels converts single images (not 2D points or translation pairs). Received: "
+                              f"data.channels={channels} with data.name={name!r}")
+        options["channels"] = channels
     return options
 
 
@@ -187,7 +199,9 @@ PRETRAINED_FILES = {"keras": "model.keras", "saved_model": "saved_model",
 
 def load(name, format="keras", quantize="float16"):
     """The pretrained model of zoo entry `name`, after checking the sha256 of every file it reads
-    against the manifest: format "keras" the whole trainer; "saved_model" what `tf.saved_model.load`
+    against the manifest: format "keras" the whole trainer (for an entry shipped without model.keras,
+    the trainer built from its recorded config with the SavedModel's inference networks; its
+    discriminators start fresh); "saved_model" what `tf.saved_model.load`
     returns (its signatures generate, translate, ...); "tflite" a `ganzoo.lite.TFLiteModel` of the
     shipped file with `quantize` ("float16"; others where shipped; ignored by the other formats)."""
     if name not in entry_paths():
@@ -201,6 +215,9 @@ def load(name, format="keras", quantize="float16"):
                           f"Received: format={format!r}, quantize={quantize!r}")
     shipped = PRETRAINED_FILES[format if format != "tflite" else f"tflite_{quantize}"]
     files = manifest[name]["files"]
+    if format == "keras" and shipped not in files and any(file.startswith("saved_model/") for file in files):
+        config = manifest[name].get("config") or get_config(name)  # what it was trained with
+        return artifacts.restore_inference_networks(name, build_from_config(config, compile=False))
     if shipped not in files and not any(file.startswith(shipped + "/") for file in files):
         raise PretrainedError(f"{name} ships {', '.join(sorted({file.split('/')[0] for file in files}))}, not "
                               f"{shipped}. Make that file with `ganzoo export {name} --format {format}"

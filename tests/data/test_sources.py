@@ -76,6 +76,57 @@ def test_declared_float_range_is_rescaled(tmp_path):
     np.testing.assert_allclose(images, 0.5)
 
 
+def test_float_images_in_zero_one_need_their_range_declared(tmp_path):
+    """[0, 1] data read as [-1, 1] would train a model on grey backgrounds: the range must be said."""
+    path = tmp_path / "unit.npz"
+    np.savez(path, x=np.random.default_rng(0).uniform(0, 1, (8, 4, 4, 1)).astype(np.float32))
+    with pytest.raises(DataError, match=r"float pixel values all lie in \[0, 1\], so their range must be declared: "
+                                        r"data.value_range: \[0, 1\]"):
+        load_arrays(str(path))
+    assert load_arrays(str(path), value_range=(0, 1))[0].min() < -0.5
+    assert load_arrays(str(path), value_range=(-1, 1))[0].min() >= 0  # declared as already in [-1, 1]
+
+
+def test_value_range_and_channels_come_from_the_config(tmp_path):
+    from ganzoo.errors import ConfigError
+    from ganzoo.zoo import registry
+
+    path = tmp_path / "unit.npz"
+    np.savez(path, x=np.full((20, 8, 8, 1), 0.75, np.float32))
+    config = ganzoo.get_config("dcgan-digits", {"data.name": str(path), "data.value_range": [0, 1]})
+    images = registry.open_training_data(config["data"]).features
+    np.testing.assert_allclose(images, 0.5)
+    rgb = registry.open_training_data(ganzoo.get_config("dcgan-digits", {"data.channels": 3})["data"]).features
+    assert rgb.shape == (1438, 32, 32, 3) and np.array_equal(rgb[..., 0], rgb[..., 2])
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    colours = np.random.default_rng(1).integers(0, 256, (3, 6, 6, 3), dtype=np.uint8)
+    for index, image in enumerate(colours):
+        write_png(folder / f"{index}.png", image)
+    gray = registry.open_training_data(ganzoo.get_config("dcgan-digits", {"data.name": str(folder), "data.channels": 1,
+                                                                          "data.image_size": None})["data"]).features
+    expected = tf.image.rgb_to_grayscale(colours).numpy() / 127.5 - 1.0
+    assert gray.shape == (3, 6, 6, 1) and np.abs(gray - expected).max() <= 1.01 / 127.5  # one grey level of rounding
+    for overrides, message in (({"data.value_range": [0, 1]}, "data.value_range declares the range of float image "
+                                                              "arrays"),
+                               ({"data.name": "ring", "data.channels": 1}, "data.channels converts single images")):
+        with pytest.raises(ConfigError, match=message):
+            registry.data_options(ganzoo.get_config("gan-ring" if "ring" in str(overrides) else "dcgan-digits",
+                                                    overrides)["data"])
+    with pytest.raises(ConfigError, match=r"data.value_range must be one of \[\[0, 1\], \[0, 255\], \[-1, 1\]\]"):
+        ganzoo.get_config("dcgan-digits", {"data.value_range": [0, 2]})
+
+
+def test_a_corrupt_image_file_is_named_without_tensorflow_internals(tmp_path):
+    write_png(tmp_path / "good.png", np.zeros((6, 6, 3), np.uint8))
+    (tmp_path / "bad.png").write_bytes((tmp_path / "good.png").read_bytes()[:40])
+    with pytest.raises(DataError) as caught:
+        load_arrays(str(tmp_path))
+    assert str(caught.value).startswith(f"Cannot decode image '{tmp_path / 'bad.png'}': ")
+    assert "function_node" not in str(caught.value) and "[Op:" not in str(caught.value)
+    assert "expected a whole PNG, JPEG, BMP or GIF file" in str(caught.value)
+
+
 def test_image_folder_with_class_subfolders(tmp_path):
     rng = np.random.default_rng(0)
     for label in ("cats", "dogs"):
@@ -130,7 +181,7 @@ def test_tensorflow_datasets_path_on_a_dataset_built_locally(tmp_path):
     assert sorted(index) == list(range(6))
     np.testing.assert_allclose(images[:, 0, 0, 0], index * 51 / 127.5 - 1.0, atol=1e-5)
     np.testing.assert_array_equal(labels, index % 2)
-    with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
+    with pytest.raises(DataError, match="tensorflow-datasets has no dataset 'no_such_set_xyz'"):
         load("tfds:no_such_set_xyz", batch_size=3, data_dir=str(tmp_path), download=False)
     # The whole split in memory (the BiGAN feature benchmark's reference and query sets): the same examples.
     array_images, array_labels = ganzoo.data.load_arrays("tiny_shapes", data_dir=str(tmp_path), image_size=4)
@@ -141,6 +192,51 @@ def test_tensorflow_datasets_path_on_a_dataset_built_locally(tmp_path):
     assert ganzoo.data.load_arrays("tiny_shapes", data_dir=str(tmp_path), limit=4)[0].shape == (4, 8, 8, 1)
     digits, digit_labels = ganzoo.data.load_arrays("digits", limit=5)
     assert digits.shape == (5, 8, 8, 1) and len(digit_labels) == 5
-    with pytest.raises(DataError, match="tensorflow-datasets could not load 'no_such_set_xyz'"):
+    with pytest.raises(DataError, match="tensorflow-datasets has no dataset 'no_such_set_xyz'"):
         ganzoo.data.load_arrays("no_such_set_xyz", data_dir=str(tmp_path), download=False)
+    assert ganzoo.data.load_arrays("tiny_shapes", data_dir=str(tmp_path), channels=3)[0].shape == (6, 8, 8, 3)
+
+
+def test_a_tfds_catalogue_set_without_network_fails_in_seconds_and_leaves_nothing(tmp_path, monkeypatch):
+    import time
+
+    from ganzoo.data import sources
+
+    data_dir = tmp_path / "tfds"
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"tensorflow-datasets 'mnist' is not prepared in .*tfds and cannot be "
+                                        r"downloaded \(GANZOO_OFFLINE=1\)"):
+        load("mnist", batch_size=4, data_dir=str(data_dir))
+    monkeypatch.delenv("GANZOO_OFFLINE")
+    monkeypatch.setattr(sources, "network_reachable", lambda *args, **kwargs: False)
+    with pytest.raises(DataError, match=r"cannot be downloaded \(storage.googleapis.com cannot be reached\)"):
+        load("tfds:mnist", batch_size=4, data_dir=str(data_dir))
+    assert time.monotonic() - started < 30 and not data_dir.exists()
+
+
+def test_a_failed_tfds_preparation_removes_what_it_wrote(tmp_path):
+    import tensorflow_datasets as tfds
+
+    class BrokenHalfway(tfds.core.GeneratorBasedBuilder):
+        """Writes two examples, then fails, as a download cut off mid-way does."""
+
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict({
+                "image": tfds.features.Image(shape=(4, 4, 1)), "label": tfds.features.ClassLabel(num_classes=2)}))
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples()}
+
+        def _generate_examples(self):
+            for index in range(2):
+                yield index, {"image": np.zeros((4, 4, 1), np.uint8), "label": 0}
+            raise ConnectionError("connection reset by peer")
+
+    (tmp_path / "kept.txt").write_text("the user's own file")
+    with pytest.raises(DataError, match=r"could not download 'broken_halfway' into .*connection reset by peer "
+                                        r"\(nothing was left behind\)"):
+        load("broken_halfway", batch_size=2, data_dir=str(tmp_path))
+    assert [path.name for path in tmp_path.iterdir()] == ["kept.txt"]
     assert ganzoo.data.BUILTIN == ("digits", "ring", "grid", "colorize", "edges2digits", "digits-negative")
