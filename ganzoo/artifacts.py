@@ -128,27 +128,32 @@ def load_saved_model(entry, folder="saved_model", directory=None):
 def restore_inference_networks(entry, model, folder="saved_model", directory=None):
     """Gives `model` (built from the entry's recorded config) the weights of `entry`'s verified
     SavedModel: its inference networks (EMA copies included, and the networks they average) take the
-    exported values, matched by variable name and shape. What an export leaves out (discriminators,
-    optimiser state) keeps its initial values. Returns `model`."""
-    exported = {}
-    for variable in load_saved_model(entry, folder, directory).variables:
-        exported.setdefault(variable.name.removesuffix(":0"), []).append(variable)
+    values its signatures capture, matched by variable name and shape. Every trainable weight must be
+    there; non-trainable ones that no signature reads (dropout's seed states) keep theirs, as does
+    what an export leaves out (discriminators, optimiser state). Returns `model`."""
+    exported, loaded = {}, load_saved_model(entry, folder, directory)  # kept: it owns the variables
+    for signature in loaded.signatures.values():
+        for variable in signature.variables:
+            exported.setdefault(variable.name.removesuffix(":0"), {})[id(variable)] = variable
     wanted = [(name, model.inference_network(name)) for name in model.inference_networks]
+    weights = [weight for _, network in wanted for weight in network.weights]
     problems = []
-    for name, network in wanted:
-        for weight in network.weights:
-            found = exported.get(weight.path, [])
-            if len(found) != 1 or tuple(found[0].shape) != tuple(weight.shape):
-                problems.append(f"{weight.path} {tuple(weight.shape)}: "
-                                f"{[tuple(v.shape) for v in found] if found else 'absent'}")
+    for weight in weights:
+        found = list(exported.get(weight.path, {}).values())
+        if (found or weight.trainable) and (len(found) != 1 or tuple(found[0].shape) != tuple(weight.shape)):
+            problems.append(f"{weight.path} {tuple(weight.shape)}: "
+                            f"{[tuple(v.shape) for v in found] if found else 'absent'}")
+    unused = sorted(set(exported) - {weight.path for weight in weights})
+    problems += [f"{name}: not in the networks" for name in unused]
     if problems:
         raise PretrainedError(f"{entry}'s {folder} does not match the networks of its config: "
                               f"{'; '.join(problems[:3])}{' ...' if len(problems) > 3 else ''}")
     for name, network in wanted:
-        values = [exported[weight.path][0].numpy() for weight in network.weights]
-        network.set_weights(values)
+        for weight in network.weights:
+            if weight.path in exported:
+                weight.assign(next(iter(exported[weight.path].values())).numpy())
         if getattr(model, name) is not network:  # an EMA copy: the live network starts from it too
-            getattr(model, name).set_weights(values)
+            getattr(model, name).set_weights(network.get_weights())
     return model
 
 

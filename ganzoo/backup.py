@@ -165,8 +165,10 @@ def restore(model, run_dir, report=_warn):
     try:
         model.load_weights(path)
     except ValueError as error:  # e.g. networks changed with --accept-changes
-        raise BackupError(f"The backup {path} does not fit the model this config builds ({error}). Resume with "
-                          f"the networks the run was started with, or pass --overwrite to start again") from None
+        first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+        raise BackupError(f"The backup {path} does not fit the model this config builds for data of shape "
+                          f"{model.example_shape} ({first[:200]}). Resume with the networks and data (image size, "
+                          f"channels) the run was started with, or pass --overwrite to start again") from None
     return {"path": str(path), **meta}
 
 

@@ -153,10 +153,10 @@ def write_saved_model(model, functions, path, check_shapes=True):
     loadable with `tf.saved_model.load` where ganzoo is not installed. A signature's concrete function
     does not compare its inputs' shapes with its spec by itself; `check_shapes` adds one `EnsureShape`
     per input, so that a wrong shape is refused by name (TFLite has no such op: its files are
-    converted without them, and `lite.TFLiteSignature` checks instead)."""
+    converted without them, and `lite.TFLiteSignature` checks instead). The archive holds the
+    variables the endpoints capture (those of `inference_networks`), once: `ExportArchive.track` of the
+    networks as well would store every weight a second time (Keras 3.15), doubling the file."""
     archive = keras.export.ExportArchive()
-    for network in inference_networks(model):
-        archive.track(network)
     for name, (function, specs) in functions.items():
         archive.add_endpoint(name, _shape_checked(function, specs) if check_shapes else function, input_signature=specs)
     archive.write_out(str(path), verbose=False)

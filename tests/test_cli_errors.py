@@ -108,3 +108,25 @@ def test_commands_start_without_tensorflow_start_up_lines(tmp_path):
     failed = run("sample", "gan-ring", "--labels", "3", "--out", str(tmp_path / "t.png"))
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1, failed.stderr
     assert failed.stderr.startswith("ganzoo: error: --labels applies to class-conditional models")
+
+
+def test_resuming_on_data_with_other_channels_names_the_shapes(tmp_path, capsys):
+    import numpy as np
+
+    from ganzoo.images import write_png
+    from tests.test_cli import TINY_DCGAN
+
+    folder, out = tmp_path / "faces", tmp_path / "run"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(16):
+        write_png(folder / f"{index}.png", rng.integers(0, 256, (8, 8, 1), dtype=np.uint8))
+    command = ["train", "dcgan-digits", "--set", f"data.name={folder}", "--epochs", "1", "--steps-per-epoch", "1",
+               "--no-tensorboard", "--out", str(out), *TINY_DCGAN]
+    assert main(command) == 0
+    (out / "model.keras").unlink()  # as if it had stopped after its backup
+    for index in range(16):
+        write_png(folder / f"{index}.png", rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
+    assert main(command) == 2
+    _one_line(capsys, "does not fit the model this config builds for data of shape (8, 8, 3)",
+              "Resume with the networks and data (image size, channels) the run was started with")

@@ -95,6 +95,10 @@ def test_saved_model_and_tflite_compute_what_the_keras_networks_do(game, exporte
     serving = saved.signatures["serving_default"](**{k: tf.constant(v) for k, v in inputs.items()})
     np.testing.assert_allclose(next(iter(serving.values())).numpy(), output, rtol=0, atol=1e-6)
     assert lite.default == first and np.allclose(lite(**inputs), output, atol=TFLITE_FLOAT32)
+    weight_bytes = sum(weight.numpy().nbytes for name in model.inference_networks
+                       for weight in model.inference_network(name).weights)
+    stored = sum(path.stat().st_size for path in (saved_path / "variables").glob("variables.data-*"))
+    assert stored <= 1.05 * weight_bytes + 4096, (stored, weight_bytes)  # each weight stored once
 
 
 @pytest.mark.parametrize("entry", ["dcgan-digits", pytest.param("stylegan2-digits", marks=pytest.mark.slow)])

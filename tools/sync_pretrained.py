@@ -20,7 +20,7 @@ SHOWN = {"fd_digits": "fd_digits {:.1f}", "kid_digits": "kid_digits {:.1f}",
 #: the same for translation entries (held-out split; class accuracy there is the class a digit keeps)
 TRANSLATION_SHOWN = {"l1": "L1 {:.4f}", "psnr": "PSNR {:.1f} dB", "class_accuracy_digits": "class kept {:.1%}",
                      "fd_digits": "fd_digits {:.1f}", "colourfulness": "colourfulness {:.1f}",
-                     "colourfulness_targets": "(targets {:.1f})",
+                     "colourfulness_targets": "targets' {:.1f}",
                      "class_accuracy_digits_a_to_b": "class kept A->B {:.1%}",
                      "class_accuracy_digits_b_to_a": "B->A {:.1%}", "cycle_error_a": "cycle error A {:.3f}",
                      "cycle_error_b": "B {:.3f}", "l1_a_to_b": "L1 to the known transform A->B {:.3f}",

@@ -38,13 +38,17 @@ SAMPLES = {"ring": 2500, "grid": 2500}
 KERAS_LIMIT_BYTES = 10_000_000
 
 
+def config_differences(recorded, config):
+    """The differences between two configs but for the description (a key absent from an older
+    record is its default, None)."""
+    return [change for change in run_folder.differences(recorded, config) if change[0] != "description"]
+
+
 def finished_run(entry, config, run_dir):
     """The model of a finished run of exactly `config` (refuses any other run)."""
-    recorded = run_folder.read_config(run_dir)
-    different = sorted(key for key in set(recorded) | set(config) if key != "description"
-                       and recorded.get(key) != config.get(key))
+    different = config_differences(run_folder.read_config(run_dir), config)
     if different:
-        raise SystemExit(f"{run_dir} was not trained with {entry}'s config (sections differ: {different})")
+        raise SystemExit(f"{run_dir} was not trained with {entry}'s config (differences: {different})")
     if not (Path(run_dir) / run_folder.MODEL_FILE).is_file():
         raise SystemExit(f"{run_dir} has not finished (no {run_folder.MODEL_FILE})")
     return run_folder.load_run(run_dir)
@@ -95,6 +99,9 @@ def ship(entry, out_dir, seed, run_dir, formats_only=False):
         config = recorded.get("config", config)  # what it was trained with, whatever --seed says now
     else:
         trained, metrics, cpu_seconds = trained_model(entry, config, seed, run_dir)
+        recorded = artifacts.read_manifest(out_dir).get(entry, {})
+        if cpu_seconds is None and recorded and not config_differences(recorded.get("config", {}), config):  # shipped again
+            cpu_seconds = recorded.get("cpu_seconds")
         shipped = ganzoo.zoo.build_from_config(config, sample_shape=trained.example_shape, compile=False)
         shipped.set_weights(trained.get_weights())  # the networks and seed state, without optimiser state
         target.mkdir(parents=True, exist_ok=True)

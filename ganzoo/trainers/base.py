@@ -111,6 +111,23 @@ def lazy_adam_settings(settings, ratio):
     return settings
 
 
+def check_functional(trainer, **networks):
+    """Refuses, in one line, networks whose shapes a trainer cannot read: every trainer takes functional
+    Keras models (`keras.Model(inputs, outputs)`, or a `Sequential` that starts with `keras.Input`)."""
+    for role, network in networks.items():
+        if not isinstance(network, keras.Model):
+            raise ValueError(f"{trainer}'s {role} must be a keras.Model. Received: {type(network).__name__}")
+        try:
+            defined = bool(network.inputs) and bool(network.outputs)
+        except (AttributeError, ValueError):  # a subclassed model has neither; an unbuilt Sequential raises
+            defined = False
+        if not defined:
+            raise ValueError(f"{trainer}'s {role} must be a functional Keras model (keras.Model(inputs, outputs), or a "
+                             f"Sequential that starts with keras.Input) so that its shapes are known. Received: "
+                             f"{type(network).__name__} {network.name!r}, which has no defined inputs and outputs "
+                             f"(a subclassed model, or a Sequential without an Input)")
+
+
 def positive_int(name, value):
     """`value` when it is an integer >= 1 (not a bool); otherwise a ValueError naming `name`."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -333,7 +350,8 @@ class AdversarialTrainer(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def train_step(self, data):
+    def _examples(self, data):
+        """The batch of examples in `data` as the objectives take it: samples, or a (first, second) pair."""
         first, second, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None:
             raise ValueError(f"{type(self).__name__} does not support sample weights. Received a sample_weight "
@@ -342,8 +360,27 @@ class AdversarialTrainer(keras.Model):
         if two_parts and second is None:
             raise ValueError(f"{type(self).__name__} trains on ({', '.join(self.example_parts)}) pairs: the training "
                              f"data must yield two tensors per example. Received: {self.example_parts[0]} only")
-        batch = (first, second) if two_parts else first
-        minibatches = self.split_minibatches(batch, self.steps_per_train_step)
+        return (first, second) if two_parts else first
+
+    def test_step(self, data):
+        """`model.evaluate(dataset)` and `fit(validation_data=...)`: every phase's objective on the
+        batch's minibatches, as one training step computes them, with no update. What the forward
+        passes change in place (batch-norm statistics, spectral-norm vectors, image pools, the noise
+        state) is put back afterwards, so that evaluating never changes the model or its next step."""
+        state = [variable for variable in self.non_trainable_variables if variable.trainable is False]
+        kept = [tf.identity(variable) for variable in state]
+        minibatches = self.split_minibatches(self._examples(data), self.steps_per_train_step)
+        for phase in self.phases():
+            _, logs = phase.objective(minibatches[0])
+            for name, value in logs.items():
+                self.trackers[name].update_state(tf.cast(value, tf.float32))
+        with tf.control_dependencies([tf.nest.flatten(logs)[0]] if logs else []):
+            for variable, value in zip(state, kept):
+                variable.assign(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def train_step(self, data):
+        minibatches = self.split_minibatches(self._examples(data), self.steps_per_train_step)
         for phase in self.phases():
             for repeat in range(phase.repeats):
                 if phase.every == 1:

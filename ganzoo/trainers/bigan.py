@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganzoo.trainers.base import InferenceSignature, Player
+from ganzoo.trainers.base import InferenceSignature, Player, check_functional
 from ganzoo.trainers.gan import GAN
 
 BIGAN_LOSSES = ("minimax", "non_saturating")
@@ -43,6 +43,7 @@ class BiGAN(GAN):
                              f"{kwargs['gradient_penalty_weight']!r}")
         if loss not in BIGAN_LOSSES:
             raise ValueError(f"BiGAN's loss must be one of {BIGAN_LOSSES}. Received: loss={loss!r}")
+        check_functional("BiGAN", generator=generator, discriminator=discriminator, encoder=encoder)
         if len(discriminator.inputs) != 2:
             raise ValueError(f"BiGAN's discriminator judges pairs: it takes [x, z]. Received: a discriminator with "
                              f"{len(discriminator.inputs)} input(s)")

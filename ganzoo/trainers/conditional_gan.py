@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.trainers.base import InferenceSignature
+from ganzoo.trainers.base import InferenceSignature, check_functional
 from ganzoo.trainers.gan import GAN
 
 
@@ -23,6 +23,7 @@ class ConditionalGAN(GAN):
     def __init__(self, generator, discriminator, *, num_classes, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"num_classes must be an integer >= 2. Received: num_classes={num_classes!r}")
+        check_functional(type(self).__name__, generator=generator, discriminator=discriminator)
         for role, network in (("generator", generator), ("discriminator", discriminator)):
             if len(network.inputs) != 2:
                 raise ValueError(f"A conditional {role} takes two inputs ([{'z' if role == 'generator' else 'x'}, "

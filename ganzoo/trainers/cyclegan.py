@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from ganzoo.losses import get_loss_family
-from ganzoo.trainers.base import Player
+from ganzoo.trainers.base import Player, check_functional
 from ganzoo.trainers.image_pool import ImagePool
 from ganzoo.trainers.translation import ImageTranslator, deserialize_networks, non_negative, serialize_networks
 
@@ -39,6 +39,8 @@ class CycleGAN(ImageTranslator):
 
     def __init__(self, generator, inverse_generator, discriminator_a, discriminator_b, *, loss="least_squares",
                  cycle_weight=10.0, identity_weight=5.0, pool_size=50, seed=None, **kwargs):
+        check_functional("CycleGAN", generator=generator, inverse_generator=inverse_generator,
+                         discriminator_a=discriminator_a, discriminator_b=discriminator_b)
         super().__init__(seed=seed, **kwargs)
         self.loss_family = get_loss_family(loss)
         self.loss = loss

@@ -7,7 +7,7 @@ from keras import ops
 
 from ganzoo.losses import get_loss_family
 from ganzoo.regularizers import gradient_penalty, interpolate
-from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player
+from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player, check_functional
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 #: Loss families whose discriminator loss is -V(D, G).
@@ -39,6 +39,7 @@ class GAN(AdversarialTrainer):
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", discriminator_steps=1,
                  latent_distribution="normal", gradient_penalty_weight=0.0, seed=None, **kwargs):
+        check_functional(type(self).__name__, generator=generator, discriminator=discriminator)
         super().__init__(seed=seed, **kwargs)
         self.loss_family = get_loss_family(loss)
         if not isinstance(gradient_penalty_weight, (int, float)) or gradient_penalty_weight < 0:

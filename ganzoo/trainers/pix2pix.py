@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from ganzoo.losses import get_loss_family
-from ganzoo.trainers.base import Player
+from ganzoo.trainers.base import Player, check_functional
 from ganzoo.trainers.gan import JSD_FAMILIES
 from ganzoo.trainers.translation import ImageTranslator, deserialize_networks, non_negative, serialize_networks
 
@@ -32,6 +32,7 @@ class Pix2Pix(ImageTranslator):
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", l1_weight=100.0, adversarial_weight=1.0,
                  seed=None, **kwargs):
+        check_functional("Pix2Pix", generator=generator, discriminator=discriminator)
         super().__init__(seed=seed, **kwargs)
         self.loss_family = get_loss_family(loss)
         self.loss = loss

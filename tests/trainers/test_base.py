@@ -123,3 +123,56 @@ def test_uncompiled_trainer_saves_and_loads_without_optimisers(tmp_path):
     restored = keras.models.load_model(tmp_path / "bare.keras")
     assert not hasattr(restored, "player_optimizers")
     np.testing.assert_array_equal(restored.generate(3, seed=1), model.generate(3, seed=1))
+
+
+@pytest.mark.parametrize("entry, overrides", [
+    ("dcgan-digits", {"model.generator.width": 4, "model.discriminator.width": 4, "data.image_size": 8,
+                      "model.latent_dim": 4, "data.batch_size": 8}),  # batch norm statistics
+    ("cyclegan-digits", {"model.generator.width": 4, "model.generator.blocks": 1, "model.discriminator.width": 4,
+                         "data.image_size": 16, "model.discriminator.receptive_field": 16,
+                         "data.batch_size": 4}),  # image pools
+])
+def test_evaluate_reports_the_players_losses_and_changes_nothing(entry, overrides):
+    """`model.evaluate` and `fit(validation_data=...)` compute the losses without updating anything:
+    a run with validation trains exactly as one without."""
+    import ganzoo
+    from ganzoo.zoo.registry import training_dataset
+
+    config = ganzoo.get_config(entry, overrides)
+    data = training_dataset(config, ganzoo.zoo.build_from_config(config), shuffle=False).take(3)
+    plain, validated = (ganzoo.zoo.build_from_config(config) for _ in range(2))
+    plain.fit(data, epochs=2, verbose=0)
+    history = validated.fit(data, epochs=2, verbose=0, validation_data=data)
+    assert {f"val_{name}" for name in plain.trackers} <= set(history.history)
+    for a, b in zip(plain.variables, validated.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    logs = validated.evaluate(data, verbose=0, return_dict=True)
+    assert set(logs) == set(validated.trackers) and all(np.isfinite(value) for value in logs.values())
+    assert logs["d_loss"] != history.history["d_loss"][-1]  # measured now, not the training average
+    for a, b in zip(plain.variables, validated.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+def test_networks_without_known_shapes_are_refused_with_what_to_build():
+    from ganzoo.trainers import BiGAN, CycleGAN, Pix2Pix
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__(name="hand_written")
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    functional = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    unbuilt = keras.Sequential([keras.layers.Dense(2)], name="no_input")
+    for build, role in ((lambda: GAN(generator=Subclassed(), discriminator=functional), "generator"),
+                        (lambda: GAN(generator=functional, discriminator=unbuilt), "discriminator"),
+                        (lambda: BiGAN(functional, functional, Subclassed()), "encoder"),
+                        (lambda: Pix2Pix(unbuilt, functional), "generator"),
+                        (lambda: CycleGAN(functional, functional, functional, Subclassed()), "discriminator_b")):
+        with pytest.raises(ValueError, match=rf"'s {role} must be a functional Keras model \(keras.Model\(inputs, "
+                                             rf"outputs\), or a Sequential that starts with keras.Input\)"):
+            build()
+    with pytest.raises(ValueError, match="GAN's generator must be a keras.Model. Received: function"):
+        GAN(generator=lambda z: z, discriminator=functional)
