@@ -160,6 +160,7 @@ def load_run(path):
         raise DataError(f"No such run folder or .keras file, and no zoo entry of that name (`ganzoo list` shows "
                         f"them). Received: {path}")
     path = Path(path)
+    recorded = read_config(path) if (path / CONFIG_FILE).is_file() else None
     if path.is_dir():
         found = None if (path / MODEL_FILE).exists() else backup.newest_readable(path)
         path = path / MODEL_FILE if found is None else found[0]
@@ -168,6 +169,11 @@ def load_run(path):
     model = read_keras_file(path)
     if not isinstance(model, AdversarialTrainer):  # the one type check: everything after asks the model
         raise DataError(f"{path} holds a {type(model).__name__}, not a ganzoo model. Received: {path}")
+    game = (recorded or {}).get("model", {}).get("type")
+    if game in registry.MODEL_TYPES and type(model) is not registry.MODEL_TYPES[game].trainer:
+        raise DataError(f"{path} holds a {type(model).__name__}, but its run folder's {CONFIG_FILE} trains model.type "
+                        f"{game} (a {registry.MODEL_TYPES[game].trainer.__name__}): the files come from different "
+                        f"runs. Received: {path}")
     return model
 
 

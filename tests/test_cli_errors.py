@@ -130,3 +130,16 @@ def test_resuming_on_data_with_other_channels_names_the_shapes(tmp_path, capsys)
     assert main(command) == 2
     _one_line(capsys, "does not fit the model this config builds for data of shape (8, 8, 3)",
               "Resume with the networks and data (image size, channels) the run was started with")
+
+
+def test_a_run_folder_whose_model_is_another_games_is_refused(tmp_path, capsys):
+    import shutil
+
+    from ganzoo.artifacts import verified_path
+
+    ring = tmp_path / "ring"
+    assert main(["train", "gan-ring", "--epochs", "1", "--steps-per-epoch", "1", "--no-tensorboard", "--out", str(ring),
+                 *TINY_RING]) == 0
+    shutil.copy(verified_path("dcgan-digits", "model.keras"), ring / "model.keras")  # a file of another run
+    assert main(["sample", str(ring), "--out", str(tmp_path / "s.png")]) == 2
+    _one_line(capsys, "model.keras holds a DCGAN, but its run folder's config.yaml trains model.type gan (a GAN)")

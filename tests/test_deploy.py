@@ -137,6 +137,15 @@ def test_stylegan2_signatures_truncate_and_compose(exported, tmp_path):
                                model.generate(4, seed=3, truncation=0.7), atol=2e-5)
 
 
+def test_exported_translators_take_images_smaller_than_their_padding(exported):
+    model, _, saved_path, lite_path = exported["pix2pix"]
+    small = np.random.default_rng(1).uniform(-1, 1, (2, 3, 5, model.source_shape[-1])).astype(np.float32)
+    expected = model.translate(small)
+    saved = tf.saved_model.load(str(saved_path))
+    np.testing.assert_allclose(saved.signatures["translate"](images=small)["output_0"].numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose(TFLiteModel(lite_path)(small), expected, atol=TFLITE_FLOAT32)
+
+
 def test_uint8_variant_is_the_rounded_image(exported):
     _, reference, _, _ = exported["dcgan"]
     inputs, images = reference["generate"]
@@ -207,7 +216,7 @@ def test_impossible_exports_are_refused_in_one_line(exported, tmp_path):
     with pytest.raises(ExportError, match="exists; pass --overwrite"):
         deploy.export(model, tmp_path / "taken", format="saved_model")
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(ExportError, match=r"Cannot write .*file/x\.tflite"):
+    with pytest.raises(ganzoo.GanzooError, match=r"Cannot write --out .*file/x\.tflite: .*file is a file, not a folder"):
         deploy.export(model, tmp_path / "file" / "x.tflite", format="tflite")
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("a user's folder")

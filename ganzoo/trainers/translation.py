@@ -27,15 +27,30 @@ def size_multiple(generator):
     return 2 ** len(strided)
 
 
-def translate_padded(generator, images, multiple, training=False):
-    """G(images) for images of any size, in TensorFlow ops: reflection-padded on the bottom and right
-    to sides that divide by `multiple`, translated, cropped back. One computation for `translate` and
-    the exported signatures."""
+def pad_to_multiple(images, multiple):
+    """`images` (NHWC) padded on the bottom and right to sides that divide by `multiple`, in TensorFlow
+    ops. A reflection can add at most side - 1 pixels, so an image smaller than the padding it needs
+    (a 13-pixel side padded to 32) is padded in rounds, each at most doubling the side: the first a
+    reflection, the others symmetric (the edge pixel included, which also grows a 1-pixel side).
+    Images that one reflection pads get exactly that one."""
     height, width = tf.shape(images)[1], tf.shape(images)[2]
-    pad_height, pad_width = (-height) % multiple, (-width) % multiple
-    padded = tf.pad(images, [[0, 0], [0, pad_height], [0, pad_width], [0, 0]], mode="REFLECT")
+    target_height, target_width = height + (-height) % multiple, width + (-width) % multiple
+    padded = images
+    for round_ in range(int(multiple).bit_length() + 1):
+        side_height, side_width = tf.shape(padded)[1], tf.shape(padded)[2]
+        reach = 1 if round_ == 0 else 0  # a reflection leaves out the edge pixel
+        paddings = [[0, 0], [0, tf.minimum(target_height - side_height, side_height - reach)],
+                    [0, tf.minimum(target_width - side_width, side_width - reach)], [0, 0]]
+        padded = tf.pad(padded, paddings, mode="REFLECT" if round_ == 0 else "SYMMETRIC")
     # dynamic paddings hide even the channels from the converter, and TFLite's convolutions need them
-    padded = tf.reshape(padded, tf.stack([-1, height + pad_height, width + pad_width, images.shape[-1]]))
+    return tf.reshape(padded, tf.stack([-1, target_height, target_width, images.shape[-1]]))
+
+
+def translate_padded(generator, images, multiple, training=False):
+    """G(images) for images of any size, in TensorFlow ops: padded by `pad_to_multiple`, translated,
+    cropped back. One computation for `translate` and the exported signatures."""
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    padded = pad_to_multiple(images, multiple)
     outputs = generator(padded, training=training)
     return outputs[:, :height, :width]
 
@@ -81,7 +96,7 @@ class ImageTranslator(AdversarialTrainer):
     def translate(self, images, *, direction=None, mode="deterministic", batch_size=None):
         """Translates a batch of images (float32 NHWC in [-1, 1]) with the generator of `direction`
         (default: the first of `directions`) in one of `INFERENCE_MODES`. Images whose sides do not
-        divide by the generator's `size_multiple` are reflection-padded for it and cropped back.
+        divide by the generator's `size_multiple` are padded for it (`pad_to_multiple`) and cropped back.
         `batch_size`: images per generator call; in "paper" mode also the batch whose statistics batch
         norm uses (default 1, the paper's); in "deterministic" mode it does not change the result."""
         direction = direction or next(iter(self.directions))
@@ -90,10 +105,6 @@ class ImageTranslator(AdversarialTrainer):
             raise ValueError(f"mode must be one of {INFERENCE_MODES}. Received: mode={mode!r}")
         generator = self.generator_for(direction)
         multiple = size_multiple(generator)
-        height, width = images.shape[1:3]
-        if (height % multiple or width % multiple) and min(height, width) < multiple:
-            raise ValueError(f"The {direction} generator needs images of at least {multiple}x{multiple} pixels. "
-                             f"Received: {height}x{width}")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
         training = mode == "paper"

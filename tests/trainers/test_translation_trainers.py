@@ -99,7 +99,7 @@ def test_inference_modes_deterministic_and_paper():
         model.translate(X, mode="paper", batch_size=0)
 
 
-def test_translate_pads_sizes_the_generator_cannot_halve_and_refuses_bad_images():
+def test_translate_pads_any_size_and_refuses_bad_images():
     model = make_pix2pix()
     odd = RNG.uniform(-1, 1, (2, 21, 35, 1)).astype(np.float32)
     assert model.translate(odd).shape == (2, 21, 35, 3)
@@ -111,8 +111,22 @@ def test_translate_pads_sizes_the_generator_cannot_halve_and_refuses_bad_images(
         model.translate(X, mode="sampled")
     with pytest.raises(ValueError, match=r"direction must be one of \['forward'\]"):
         model.translate(X, direction="b_to_a")
-    with pytest.raises(ValueError, match="at least 16x16 pixels. Received: 7x7"):
-        model.translate(X[:, :7, :7])
+    small = model.translate(X[:2, :7, :5])  # smaller than the padding it needs: padded in rounds
+    assert small.shape == (2, 7, 5, 3) and np.isfinite(small).all()
+
+
+@pytest.mark.parametrize("height, width", [(16, 16), (13, 21), (7, 5), (1, 3)])
+def test_padding_to_a_multiple_reflects_once_where_it_can_and_keeps_the_image(height, width):
+    from ganzoo.trainers.translation import pad_to_multiple
+
+    images = tf.constant(RNG.uniform(-1, 1, (2, height, width, 3)).astype(np.float32))
+    padded = pad_to_multiple(images, 16).numpy()
+    assert padded.shape == (2, -(-height // 16) * 16, -(-width // 16) * 16, 3)
+    np.testing.assert_array_equal(padded[:, :height, :width], images.numpy())
+    if height > (-height) % 16 and width > (-width) % 16:  # one reflection suffices: exactly tf.pad's
+        expected = tf.pad(images, [[0, 0], [0, (-height) % 16], [0, (-width) % 16], [0, 0]], mode="REFLECT")
+        np.testing.assert_array_equal(padded, expected.numpy())
+    assert set(np.unique(padded)) <= set(np.unique(images.numpy()))  # only the image's own pixels
 
 
 def test_pix2pix_refuses_networks_that_do_not_fit():
