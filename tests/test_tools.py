@@ -95,3 +95,17 @@ def test_export_benchmark_times_every_format_against_the_keras_call(tmp_path):
     assert rows["batches"]["1"]["keras"]["ratio_to_keras"] == 1.0
     assert rows["max_abs_error_to_keras"]["saved_model"] <= 1e-6 and rows["max_abs_error_to_keras"]["tflite_none"] <= 1e-5
     assert set(rows["bytes"]) == formats - {"keras"} and all(size > 0 for size in rows["bytes"].values())
+
+
+def test_throughput_benchmark_times_ganzoo_against_the_textbook_recipe(tmp_path):
+    report = tmp_path / "throughput.json"
+    _run([str(ROOT / "tools" / "benchmark_throughput.py"), "gan-ring", "--precision", "float32", "--steps", "2",
+          "--repeats", "2", "--warmup", "1", "--json", str(report)], tmp_path)
+    result = json.loads(report.read_text())
+    assert result["matmul_gflop_per_second"]["float32"] > 0 and result["machine"]["tensorflow"]
+    row, = result["rows"]
+    assert (row["case"], row["precision"], row["batch"], len(row["rounds"])) == ("gan-ring", "float32", 512, 2)
+    for side in ("ganzoo", "reference"):
+        assert row[side]["images_per_second"] > 0 and row[side]["gflop_per_update"] > 0
+    # the same networks and the same game: the two updates cost about the same number of operations
+    assert 0.8 < row["ganzoo"]["gflop_per_update"] / row["reference"]["gflop_per_update"] < 1.25
