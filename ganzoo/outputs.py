@@ -1,6 +1,7 @@
 """Where a command writes, checked before any work starts, so that a bad `--out` costs nothing.
 
-This module imports nothing heavy: the command line checks paths before TensorFlow loads.
+It imports nothing heavy, so that every writing function can call it first, before any model or data
+is loaded.
 """
 
 import os
