@@ -143,18 +143,13 @@ def _write_replacing(out, write):
         raise ExportError(f"Cannot write {out}: {error.strerror or error}. Received: --out {out}") from None
 
 
-def inference_networks(model):
-    """The networks the exported signatures run (EMA copies where the model keeps them)."""
-    return [model.inference_network(name) for name in model.inference_networks]
-
-
 def write_saved_model(model, functions, path, check_shapes=True):
     """A SavedModel at `path` with one signature per endpoint (the first is also `serving_default`),
     loadable with `tf.saved_model.load` where ganzoo is not installed. A signature's concrete function
     does not compare its inputs' shapes with its spec by itself; `check_shapes` adds one `EnsureShape`
     per input, so that a wrong shape is refused by name (TFLite has no such op: its files are
     converted without them, and `lite.TFLiteSignature` checks instead). The archive holds the
-    variables the endpoints capture (those of `inference_networks`), once: `ExportArchive.track` of the
+    variables the endpoints capture (those of `model.inference_networks`), once: `ExportArchive.track` of the
     networks as well would store every weight a second time (Keras 3.15), doubling the file."""
     archive = keras.export.ExportArchive()
     for name, (function, specs) in functions.items():

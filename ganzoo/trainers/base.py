@@ -364,16 +364,16 @@ class AdversarialTrainer(keras.Model):
 
     def test_step(self, data):
         """`model.evaluate(dataset)` and `fit(validation_data=...)`: every phase's objective on the
-        batch's minibatches, as one training step computes them, with no update. What the forward
-        passes change in place (batch-norm statistics, spectral-norm vectors, image pools, the noise
-        state) is put back afterwards, so that evaluating never changes the model or its next step."""
-        state = [variable for variable in self.non_trainable_variables if variable.trainable is False]
+        batch's first minibatch (the one a training step's first repeats see), with no update. What
+        the forward passes change in place (batch-norm statistics, spectral-norm vectors, image pools,
+        the noise state) is put back afterwards, so that evaluating never changes the model or its
+        next step."""
+        state = self.non_trainable_variables
         kept = [tf.identity(variable) for variable in state]
         minibatches = self.split_minibatches(self._examples(data), self.steps_per_train_step)
         for phase in self.phases():
             _, logs = phase.objective(minibatches[0])
-            for name, value in logs.items():
-                self.trackers[name].update_state(tf.cast(value, tf.float32))
+            self._track(logs, phase)
         with tf.control_dependencies([tf.nest.flatten(logs)[0]] if logs else []):
             for variable, value in zip(state, kept):
                 variable.assign(value)
@@ -409,10 +409,15 @@ class AdversarialTrainer(keras.Model):
         # the path-length penalty) is left untouched, moments included, as PyTorch's Adam skips it.
         used = [(gradient, variable) for gradient, variable in zip(gradients, variables) if gradient is not None]
         optimizer.apply([gradient for gradient, _ in used], [variable for _, variable in used])
+        self._track(logs, phase)
+        return logs
+
+    def _track(self, logs, phase):
+        """Adds a phase's logs to the running-mean trackers (and notes, while tracing, which phase
+        reports each, for messages)."""
         for name, value in logs.items():
             self.trackers[name].update_state(tf.cast(value, tf.float32))
-            self._metric_phases[name] = phase.name  # recorded while tracing, for messages
-        return logs
+            self._metric_phases[name] = phase.name
 
     def phase_of_metric(self, name):
         """The name of the phase that reports metric `name` (known once a step has been traced), or None."""
