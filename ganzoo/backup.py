@@ -157,7 +157,7 @@ def restore(model, run_dir, report=_warn):
     found = newest_readable(run_dir, report)
     restored_step = -1 if found is None else found[1].get("step", -1)
     for step, path in backups(Path(run_dir) / "backup"):
-        if step > restored_step:
+        if step > restored_step and distribute.is_chief():
             path.unlink()
     if found is None:
         return None

@@ -27,6 +27,10 @@ def _parser():
     train.add_argument("--steps-per-epoch", type=int)
     train.add_argument("--batch-size", type=int, help="minibatch per update")
     train.add_argument("--seed", type=int)
+    train.add_argument("--distribution", choices=("default", "mirrored", "multi_worker_mirrored", "tpu"),
+                       help="tf.distribute strategy (training.distribution): mirrored uses every device of this host; "
+                            "multi_worker_mirrored the cluster in TF_CONFIG (run one process per worker)")
+    train.add_argument("--tpu", metavar="ADDRESS", help="the TPU's name or grpc:// address (training.tpu_address)")
     train.add_argument("--out", help="run folder (default: runs/ENTRY); rerun into it to resume")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set optimizer.generator.learning_rate=1e-4")
@@ -124,6 +128,11 @@ def run(argv):
             print(f"{name:<{width}}  {description}")
     elif args.command == "train":
         overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
+        if args.distribution:
+            overrides["training.distribution"] = args.distribution
+        if args.tpu:
+            overrides["training.tpu_address"] = args.tpu
+            overrides.setdefault("training.distribution", "tpu")
         run_dir = ganzoo.training.train(
             args.entry, out=args.out, overrides=overrides, overwrite=args.overwrite, accept_changes=args.accept_changes,
             epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size, seed=args.seed,

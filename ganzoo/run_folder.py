@@ -16,7 +16,7 @@ Run folder layout:
 
 A rerun into the same folder with the same config resumes; with a different config, or into a
 finished run, it stops with an error. Execution settings (`EXECUTION_SETTINGS`: precision, XLA,
-determinism, backup frequency) may change on resume; the rest of the config is the run's identity,
+determinism, backup frequency, distribution strategy) may change on resume; the rest of the config is the run's identity,
 changed only when asked (`accept_changes`), and every change is logged in changes.log.
 """
 
@@ -45,7 +45,8 @@ BACKUP_DIR, TENSORBOARD_DIR = "backup", "tensorboard"
 #: Config keys that say how a run executes, not what it computes: they may change when a run resumes
 #: (bit-identity with an uninterrupted run is then not promised).
 EXECUTION_SETTINGS = ("training.precision", "training.jit_compile", "training.deterministic",
-                      "training.checkpoint_every_steps", "training.checkpoint_every_seconds")
+                      "training.checkpoint_every_steps", "training.checkpoint_every_seconds", "training.distribution",
+                      "training.tpu_address")
 
 
 def differences(old, new, prefix=""):

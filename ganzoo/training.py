@@ -8,13 +8,16 @@ backups are `ganzoo.backup`'s. Training reads an endless stream whose batch of s
 weights of a run that was never interrupted (same machine, same execution settings).
 """
 
+import shutil
 import signal
+import sys
+import tempfile
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from ganzoo import backup, held_out, images, pictures
+from ganzoo import backup, distribute, held_out, images, pictures
 from ganzoo.callbacks import GANTensorBoard, logged_steps
 from ganzoo.errors import ConfigError, TrainingInterrupted
 from ganzoo.layouts import TRANSLATION_LAYOUTS
@@ -49,12 +52,23 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
     folder."""
     config = registry.get_config(entry, training_overrides(overrides=overrides, **flags))
     run_dir = check_output(out or Path("runs") / Path(entry).stem, folder=True)
-    data_config, training = config["data"], config["training"]
+    training = config["training"]
     if training["deterministic"] and training["jit_compile"]:
         raise ConfigError("training.deterministic turns XLA off in TensorFlow, so it cannot be combined with "
                           "training.jit_compile. Received: training.deterministic=True, training.jit_compile=True")
+    strategy = distribute.strategy_for(training)  # first: a multi-worker strategy must precede other TF ops
     if training["deterministic"]:
         tf.config.experimental.enable_op_determinism()
+    with strategy.scope():
+        return _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, image_every_steps,
+                      metrics_every_epochs)
+
+
+def _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, image_every_steps, metrics_every_epochs):
+    """`train` under the config's strategy. Under a multi-worker strategy every worker runs the same
+    steps, callbacks and pictures (their predictions are collective), and only the chief writes files."""
+    data_config, training = config["data"], config["training"]
+    chief = distribute.is_chief()
     source = registry.open_training_data(data_config)  # read once: shape, length and batches come from it
     model = registry.build_from_config(config, source=source)
     steps_per_epoch = registry.steps_per_epoch(config, model, source)
@@ -64,29 +78,36 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
     reference = held_out.reference_points(data_config["name"])
     reconstruction_inputs = (held_out.reconstruction_inputs(data_config["name"], model.sample_shape)
                              if model.layout == "joint" else None)
-    changes = prepare_run_dir(run_dir, config, overwrite, accept_changes)
-    resumed = backup.restore(model, run_dir) if changes is not None else None
+    changes = prepare_run_dir(run_dir, config, overwrite, accept_changes) if chief else None
+    distribute.barrier()  # the other workers read the run folder once the chief has prepared it
+    resuming = changes is not None if chief else (run_dir / BACKUP_DIR).exists()
+    resumed = backup.restore(model, run_dir) if resuming else None
     start = int(model.step_counter.numpy())
     total = training["epochs"] * steps_per_epoch
     if start > total:
         raise ConfigError(f"{run_dir} has trained {start} steps, more than the {total} this config asks for "
                           f"(training.epochs={training['epochs']} x {steps_per_epoch} steps). Received: --out {run_dir}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if changes is None:
-        write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
-    else:
-        record_changes(run_dir, config, changes, start)
-    keep_history_before(run_dir / HISTORY_FILE, start // steps_per_epoch)
+    if distribute.num_replicas() > 1:
+        print(f"ganzoo: {distribute.describe_batch(config['data']['batch_size'], model.steps_per_train_step)}",
+              file=sys.stderr)
+    if chief:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if changes is None:
+            write_atomically(run_dir / CONFIG_FILE, lambda path: path.write_text(dump_config(config)))
+        else:
+            record_changes(run_dir, config, changes, start)
+        keep_history_before(run_dir / HISTORY_FILE, start // steps_per_epoch)
+    writes = run_dir if chief else Path(tempfile.mkdtemp(prefix="ganzoo-worker-"))  # a worker's logs go nowhere
     with backup.StopOnSignal() as stop:
         divergence = StopOnNonFiniteLoss(run_dir)
         schedule = backup.BackupSchedule(run_dir / BACKUP_DIR, steps_per_epoch=steps_per_epoch,
                                          every_steps=training["checkpoint_every_steps"],
                                          every_seconds=training["checkpoint_every_seconds"], stop=stop,
                                          resumed=resumed, check=divergence.check_weights)
-        callbacks = [divergence, EpochHistory(run_dir / HISTORY_FILE)]
+        callbacks = [divergence, EpochHistory(writes / HISTORY_FILE)]
         if tensorboard:
             callbacks.append(GANTensorBoard(
-                run_dir / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
+                writes / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
                 metrics_fn=quality_monitor(model, data_config, monitored, source.features),
                 metrics_every_epochs=metrics_every_epochs, examples=examples,
                 logged_steps=logged_steps(run_dir / TENSORBOARD_DIR)))
@@ -98,10 +119,16 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
             raise TrainingInterrupted(f"Stopped by {stop.requested} after step {step}; its backup is in "
                                       f"{run_dir / BACKUP_DIR}. Rerun the same command to resume.",
                                       128 + int(getattr(signal, stop.requested)))
-    images.write_png(run_dir / SAMPLES_FILE, pictures.progress_picture(model, examples=examples, reference=reference))
-    if reconstruction_inputs is not None:
-        images.write_png(run_dir / RECONSTRUCTIONS_FILE, pictures.reconstruction_picture(model, reconstruction_inputs))
-    write_atomically(run_dir / MODEL_FILE, model.save)
+    samples = pictures.progress_picture(model, examples=examples, reference=reference)
+    reconstructions = (pictures.reconstruction_picture(model, reconstruction_inputs)
+                       if reconstruction_inputs is not None else None)
+    if chief:
+        images.write_png(run_dir / SAMPLES_FILE, samples)
+        if reconstructions is not None:
+            images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstructions)
+        write_atomically(run_dir / MODEL_FILE, model.save)
+    else:
+        shutil.rmtree(writes, ignore_errors=True)
     return run_dir
 
 

@@ -1,5 +1,6 @@
-"""tf.distribute: a MirroredStrategy step over two logical CPUs (set up in conftest.py) equals the
-single-device step, and every piece that keeps state inside `train_step` works under it."""
+"""tf.distribute: every game trained by a MirroredStrategy over two logical CPUs (set up in
+conftest.py) equals the single-device run, noise included; the pieces that make it so (minibatch
+arrangement, synchronised batch norm, per-replica checks, strategy choice) on their own."""
 
 import glob
 
@@ -8,10 +9,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import ganzoo
 from ganzoo import distribute, networks
 from ganzoo.callbacks import GANTensorBoard
-from ganzoo.trainers import GAN, WGANGP, CycleGAN
-from tests.conftest import DataTiedNoiseGAN
+from ganzoo.errors import ConfigError
+from ganzoo.trainers import GAN, WGANGP
+from ganzoo.zoo import registry
 
 
 def _mlp_pair():
@@ -19,21 +22,81 @@ def _mlp_pair():
             networks.build_mlp_discriminator(input_shape=(2,), hidden_units=(8,), seed=1))
 
 
-def test_mirrored_step_equals_single_device_step(mirrored):
-    def trained(strategy):
-        with strategy.scope():
-            model = DataTiedNoiseGAN(*_mlp_pair(), seed=0)
-            model.compile(optimizers={"generator": keras.optimizers.SGD(0.5),
-                                      "discriminator": keras.optimizers.SGD(0.5)})
-        real = np.random.default_rng(0).normal(size=(16, 2)).astype("float32")
-        history = model.fit(tf.data.Dataset.from_tensors(real), epochs=1, verbose=0)
-        return model, history.history
+#: Every game, CPU-sized: the zoo entry with small networks, each on its real noise path (latents,
+#: dropout, noise images, pools, penalties, style mixing, lazy phases, EMA, path-length mean).
+PARITY_CASES = {
+    "gan-ring": {"model.generator.hidden_units": [8], "model.discriminator.hidden_units": [8], "data.batch_size": 16},
+    "wgan-gp-ring": {"model.generator.hidden_units": [8], "model.discriminator.hidden_units": [8],
+                     "data.batch_size": 16, "model.discriminator_steps": 2},
+    "cgan-digits": {"model.generator.width": 8, "model.discriminator.width": 8, "data.batch_size": 16},
+    "dcgan-digits": {"model.generator.width": 8, "model.discriminator.width": 8, "data.batch_size": 16},
+    "pix2pix-edges2digits": {"model.generator.width": 4, "model.discriminator.width": 4, "data.batch_size": 4,
+                             "data.image_size": 16, "model.discriminator.receptive_field": 16},
+    "cyclegan-digits": {"model.generator.width": 4, "model.generator.blocks": 1, "model.discriminator.width": 4,
+                        "data.batch_size": 4, "data.image_size": 16, "model.discriminator.receptive_field": 16,
+                        "model.pool_size": 6},
+    "bigan-digits": {"data.batch_size": 16},
+    "stylegan2-digits": {"data.image_size": 8, "data.batch_size": 8, "model.generator.channel_max": 8,
+                         "model.discriminator.channel_max": 8, "model.r1_every": 2, "model.pl_weight": 2.0,
+                         "model.pl_every": 2, "model.style_mixing": 0.9},
+}
 
-    single, single_logs = trained(tf.distribute.get_strategy())
-    multi, multi_logs = trained(mirrored)
-    for a, b in zip(single.trainable_weights, multi.trainable_weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
-    np.testing.assert_allclose(single_logs["d_loss"][0], multi_logs["d_loss"][0], rtol=1e-4)
+
+def _trained(entry, strategy, steps=2):
+    config = registry.get_config(entry, PARITY_CASES[entry])
+    with strategy.scope():
+        source = registry.open_training_data(config["data"])
+        model = registry.build_from_config(config, source=source)
+        initial = [np.array(weight) for weight in model.weights]
+        model.fit(registry.training_dataset(config, model, source=source, shuffle=False), epochs=1,
+                  steps_per_epoch=steps, verbose=0)
+    return model, initial
+
+
+@pytest.mark.parametrize("entry", sorted(PARITY_CASES))
+def test_two_replicas_train_what_one_device_trains(entry, mirrored):
+    """After 2 steps every weight (networks, optimiser-free state: batch-norm statistics, pools, EMA
+    copies, w_avg, the path-length mean) equals the single-device run's within 1e-5."""
+    single, initial = _trained(entry, tf.distribute.get_strategy())
+    multi, _ = _trained(entry, mirrored)
+    assert int(multi.step_counter.numpy()) == 2 and distribute.num_replicas() == 1
+    assert any(not np.array_equal(before, np.array(after)) for before, after in zip(initial, single.trainable_weights))
+    assert len(single.weights) == len(multi.weights)
+    for a, b in zip(single.weights, multi.weights):
+        assert a.shape == b.shape, (a.path, b.path)
+        np.testing.assert_allclose(np.array(b), np.array(a), rtol=1e-5, atol=1e-5, err_msg=a.path)
+
+
+def test_batch_norm_is_synchronised_under_a_strategy_unless_turned_off(mirrored):
+    def batch_norms(model):
+        return [layer.synchronized for network in (model.generator, model.discriminator)
+                for layer in network._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+
+    small = {"model.generator.width": 8, "model.discriminator.width": 8}
+    assert not any(batch_norms(ganzoo.build("dcgan-digits", compile=False, **small)))
+    with mirrored.scope():
+        synced = ganzoo.build("dcgan-digits", compile=False, **small)
+        kept = ganzoo.build("dcgan-digits", compile=False, synchronized_batch_norm=False, **small)
+    assert batch_norms(synced) and all(batch_norms(synced)) and not any(batch_norms(kept))
+
+
+def test_minibatches_are_arranged_so_each_replica_holds_its_share_of_every_minibatch():
+    batch = np.arange(12)  # 2 minibatches of 6; 3 replicas of 2 per minibatch
+    arranged = next(iter(distribute.arrange_for_replicas(tf.data.Dataset.from_tensors(batch), 2, replicas=3)))
+    shares = np.split(arranged.numpy(), 3)  # tf.distribute's split of the batch
+    assert [share.tolist() for share in shares] == [[0, 1, 6, 7], [2, 3, 8, 9], [4, 5, 10, 11]]
+    pairs = distribute.arrange_for_replicas(tf.data.Dataset.from_tensors((batch, -batch)), 2, replicas=3)
+    first, second = next(iter(pairs))
+    np.testing.assert_array_equal(second.numpy(), -first.numpy())
+
+
+def test_a_minibatch_that_replicas_cannot_share_is_refused(mirrored):
+    with mirrored.scope():
+        with pytest.raises(ConfigError, match="divisible by 2. Received: data.batch_size=15"):
+            ganzoo.build("gan-ring", batch_size=15)
+        with pytest.raises(ConfigError, match=r"data.batch_size / 2 must be divisible by 4. Received: data.batch_size=12 "
+                                              r"\(6 per replica\)"):
+            ganzoo.build("gan-mbstd-grid", batch_size=12)
 
 
 def test_the_tensorboard_callback_runs_under_the_strategy(mirrored, tmp_path):
@@ -58,28 +121,6 @@ def test_wgan_gp_with_a_spectrally_normalised_critic_runs_under_the_strategy(mir
     logs = wgan.fit(tf.data.Dataset.from_tensor_slices(points).batch(32), epochs=1, verbose=0).history
     assert all(np.isfinite(v[0]) for v in logs.values()) and logs["gradient_penalty"][0] > 0, logs
     assert not np.array_equal(u_before, np.array(critic.get_layer("discriminator_logit").vector_u))
-
-
-def test_cyclegan_with_history_pools_runs_under_the_strategy(mirrored):
-    """Two generators, two discriminators and the history pools, per replica."""
-    def resnet(seed, name):
-        return networks.build_resnet_generator(input_shape=(16, 16, 1), output_channels=1, width=4, blocks=1,
-                                               seed=seed, name=name)
-
-    def patch(seed, name):
-        return networks.build_patchgan_discriminator(image_shape=(16, 16, 1), receptive_field=16, width=4,
-                                                     normalization="instance", seed=seed, name=name)
-
-    with mirrored.scope():
-        cyclegan = CycleGAN(resnet(0, "generator"), resnet(1, "inverse_generator"), patch(2, "discriminator_a"),
-                            patch(3, "discriminator_b"), pool_size=6, seed=0)
-        cyclegan.compile()
-    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
-    before = np.array(cyclegan.inverse_generator.trainable_weights[0])
-    logs = cyclegan.fit(tf.data.Dataset.from_tensor_slices((images, -images)).batch(8), epochs=2, verbose=0).history
-    assert all(np.isfinite(v[-1]) for v in logs.values()), logs
-    assert int(cyclegan.pool_a.count.numpy()) == 6
-    assert not np.array_equal(before, np.array(cyclegan.inverse_generator.trainable_weights[0]))
 
 
 def test_strategy_names_are_checked():

@@ -1,9 +1,13 @@
 """Layers shared by the architectures: spectrally normalised dense/conv layers
 (Miyato et al. 2018), PacGAN packing (Lin et al. 2018), minibatch standard deviation (Karras et
-al. 2018), reflection padding and the normalisation layers by name. All are registered serialisable, so models that use them save and load in safe mode."""
+al. 2018), reflection padding, dropout whose masks do not depend on the number of replicas, and the
+normalisation layers by name. All are registered serialisable, so models that use them save and load
+in safe mode."""
 
 import keras
 from keras import ops
+
+from ganzoo import distribute
 
 
 #: Default group size of `MinibatchStdDev` (Karras et al. 2018 use 4).
@@ -217,3 +221,26 @@ class ReflectionPadding2D(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ReplicaInvariantDropout(keras.layers.Dropout):
+    """`keras.layers.Dropout` (Srivastava et al. 2014) whose training masks are drawn for the global
+    minibatch under a `tf.distribute` strategy, each replica keeping its examples' rows, so that a
+    model trains the same on one device and on several (Keras' own layer gives every replica the same
+    masks). On one device it is `keras.layers.Dropout`, bit for bit. Masks are per element
+    (`noise_shape` is not supported)."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        if kwargs.get("noise_shape") is not None:
+            raise ValueError(f"ReplicaInvariantDropout draws one mask value per element. Received: "
+                             f"noise_shape={kwargs['noise_shape']!r}")
+        super().__init__(rate, seed=seed, **kwargs)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0 or distribute.num_replicas() == 1:
+            return super().call(inputs, training=training)
+        uniform = distribute.per_example(lambda n: keras.random.uniform(
+            (n,) + tuple(inputs.shape[1:]), seed=self.seed_generator, dtype=inputs.dtype), ops.shape(inputs)[0])
+        keep = ops.cast(ops.greater_equal(uniform, self.rate), inputs.dtype)
+        return inputs * ops.cast(1.0 / (1.0 - self.rate), inputs.dtype) * keep

@@ -5,7 +5,7 @@ import math
 import keras
 
 from ganzoo.networks.initializers import InitializerSeeds
-from ganzoo.networks.layers import MinibatchStdDev, Packing, dense_layer
+from ganzoo.networks.layers import MinibatchStdDev, Packing, ReplicaInvariantDropout, dense_layer
 
 
 def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dense=keras.layers.Dense, dropout=0.0):
@@ -18,7 +18,7 @@ def hidden_stack(x, hidden_units, activation, init, name, batch_norm=False, dens
             x = keras.layers.BatchNormalization(name=f"{name}_bn_{index}")(x)
         x = keras.layers.Activation(activation, name=f"{name}_{activation}_{index}")(x)
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, seed=init.next_seed(), name=f"{name}_dropout_{index}")(x)
+            x = ReplicaInvariantDropout(dropout, seed=init.next_seed(), name=f"{name}_dropout_{index}")(x)
     return x
 
 

@@ -30,6 +30,7 @@ import math
 import keras
 from keras import ops
 
+from ganzoo import distribute
 from ganzoo.networks import fir
 from ganzoo.networks.dcgan import label_input
 from ganzoo.networks.equalized import EqualizedConv2D, EqualizedDense, bias_act
@@ -112,7 +113,7 @@ class WAverage(keras.layers.Layer):
 
     def track(self, w):
         """One update of w_avg from a batch of w."""
-        mean = ops.mean(ops.cast(w, "float32"), axis=0)
+        mean = distribute.global_mean(ops.mean(ops.cast(w, "float32"), axis=0))  # over the global minibatch
         self.w_avg.assign(mean + self.beta * (self.w_avg - mean))
 
     def truncate(self, w, psi):
@@ -248,8 +249,8 @@ class SynthesisLayer(_StyledLayer):
         x = modulated_conv2d(x, self.kernel, self.styles(ws), up=self.up, resample_filter=self.resample_filter)
         if self.use_noise:
             if training:
-                shape = (ops.shape(x)[0], x.shape[1], x.shape[2], 1)
-                noise = keras.random.normal(shape, seed=self.seed_generator, dtype=x.dtype)
+                noise = distribute.per_example(lambda n: keras.random.normal(
+                    (n, x.shape[1], x.shape[2], 1), seed=self.seed_generator, dtype=x.dtype), ops.shape(x)[0])
             else:
                 noise = ops.cast(self.noise_const, x.dtype)
             x = x + noise * ops.cast(self.noise_strength, x.dtype)

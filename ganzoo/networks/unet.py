@@ -14,7 +14,7 @@ by 2^depth.
 import keras
 
 from ganzoo.networks.initializers import InitializerSeeds
-from ganzoo.networks.layers import normalization_layer
+from ganzoo.networks.layers import ReplicaInvariantDropout, normalization_layer
 
 
 def unet_depth(image_size):
@@ -65,7 +65,7 @@ def build_unet_generator(*, input_shape, output_channels, width=64, depth=None, 
         if normalize:
             x = normalization_layer(normalization, init, f"{name}_up_norm_{stage}")(x)
         if dropout > 0 and order < dropout_layers:
-            x = keras.layers.Dropout(dropout, seed=None if seed is None else seed + 500 + order,
+            x = ReplicaInvariantDropout(dropout, seed=None if seed is None else seed + 500 + order,
                                      name=f"{name}_up_dropout_{stage}")(x)
         x = keras.layers.Concatenate(name=f"{name}_skip_{stage}")([x, skips[stage]])
     x = keras.layers.ReLU(name=f"{name}_out_relu")(x)

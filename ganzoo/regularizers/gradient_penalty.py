@@ -12,13 +12,17 @@ for a packed discriminator (PacGAN), whose output has batch / packing rows.
 
 import tensorflow as tf
 
+from ganzoo import distribute
+
 
 def interpolate(real, fake, seed):
     """eps * real + (1 - eps) * fake with eps ~ U[0, 1] drawn once per sample (stateless, from `seed`)."""
     real = tf.convert_to_tensor(real)
     fake = tf.cast(fake, real.dtype)
-    shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
-    epsilon = tf.random.stateless_uniform(shape, seed, dtype=real.dtype, alg="philox")
+    ones = tf.ones([tf.rank(real) - 1], tf.int32)
+    epsilon = distribute.per_example(
+        lambda n: tf.random.stateless_uniform(tf.concat([[n], ones], axis=0), seed, dtype=real.dtype, alg="philox"),
+        tf.shape(real)[0])
     return epsilon * real + (1.0 - epsilon) * fake
 
 
@@ -60,7 +64,9 @@ def path_lengths(synthesis, ws, seed, *, training=True):
         tape.watch(ws)
         images = tf.cast(synthesis(ws, training=training), tf.float32)
         height, width = images.shape[1], images.shape[2]
-        noise = tf.random.stateless_normal(tf.shape(images), seed, alg="philox") / float(height * width) ** 0.5
+        noise = distribute.per_example(
+            lambda n: tf.random.stateless_normal(tf.concat([[n], tf.shape(images)[1:]], 0), seed, alg="philox"),
+            tf.shape(images)[0]) / float(height * width) ** 0.5
         total = tf.reduce_sum(images * noise)
     gradients = tf.cast(tape.gradient(total, ws), tf.float32)
     squared = tf.reduce_sum(tf.square(gradients), axis=-1)

@@ -144,6 +144,11 @@ class AdversarialTrainer(keras.Model):
         ema: None, or the exponential moving average of the `inference_networks` that sampling and
             evaluation then use: `{"decay": d}` or `{"half_life_kimg": h, "ramp": r}` (see
             `ExponentialMovingAverage`).
+        synchronized_batch_norm: whether the networks' batch normalisation computes its statistics
+            over the global minibatch under a `tf.distribute` strategy (all-reduced over replicas) rather
+            than over each replica's share; None (the default) synchronises it when the trainer is built
+            under a strategy with more than one replica, which makes training independent of the
+            replica count. Set when the trainer is built.
     """
 
     #: The networks the game needs: "latent" (G: z -> x, D: x -> logit), "joint" (also an encoder
@@ -195,8 +200,12 @@ class AdversarialTrainer(keras.Model):
         """Whether the second part of an example is a class label (class-conditional games)."""
         return tuple(self.example_parts) == ("samples", "labels")
 
-    def __init__(self, *, seed=None, ema=None, **kwargs):
+    def __init__(self, *, seed=None, ema=None, synchronized_batch_norm=None, **kwargs):
         super().__init__(**kwargs)
+        if synchronized_batch_norm not in (None, True, False):
+            raise ValueError(f"synchronized_batch_norm must be True, False or None (synchronised under a strategy). "
+                             f"Received: synchronized_batch_norm={synchronized_batch_norm!r}")
+        self.synchronized_batch_norm = synchronized_batch_norm
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None. Received: seed={seed!r}")
         self.seed = seed
@@ -225,9 +234,14 @@ class AdversarialTrainer(keras.Model):
         otherwise refuses export, backups and strategies for a subclass that wraps built sub-models)."""
         ready = all(hasattr(self, name) for name in self.inference_networks)
         if ready:
+            synchronized = self.synchronized_batch_norm
+            if synchronized is None and distribute.num_replicas() > 1:
+                synchronized = True
             for player in self.players():
                 for network in player.networks:
                     precision.check_float32_outputs(network.name, network)
+                    if synchronized is not None:
+                        distribute.synchronize_batch_norm(network, synchronized)
         if self.ema_settings is not None and self._ema is None and ready:
             self._ema = ExponentialMovingAverage(
                 {name: getattr(self, name) for name in self.inference_networks}, **self.ema_settings)
@@ -331,6 +345,14 @@ class AdversarialTrainer(keras.Model):
         optimizers = {name: keras.optimizers.deserialize(opt) for name, opt in config["optimizers"].items()}
         self.compile(optimizers=optimizers, jit_compile=config.get("jit_compile", False))
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras' build pass before `fit` under a strategy, skipped when every layer is built (always,
+        once a trainer exists): it has nothing to build then, and it would average a data batch over
+        replicas, which fails for (first, second) batches under MultiWorkerMirroredStrategy."""
+        if all(layer.built for layer in self._flatten_layers()):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     # -- the update -------------------------------------------------------------------------------
 
     @property
@@ -377,7 +399,7 @@ class AdversarialTrainer(keras.Model):
         with tf.control_dependencies([tf.nest.flatten(logs)[0]] if logs else []):
             for variable, value in zip(state, kept):
                 variable.assign(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return distribute.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     def train_step(self, data):
         minibatches = self.split_minibatches(self._examples(data), self.steps_per_train_step)
@@ -390,7 +412,7 @@ class AdversarialTrainer(keras.Model):
         if self._ema is not None:
             self._ema.update(self.step_counter, tf.shape(tf.nest.flatten(minibatches[0])[0])[0])
         self.step_counter.assign_add(1)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return distribute.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     def run_phase(self, phase, real_minibatch):
         """One gradient step of `phase` on one real minibatch; returns the objective's logs."""
@@ -506,9 +528,9 @@ class AdversarialTrainer(keras.Model):
     # -- randomness and state ---------------------------------------------------------------------
 
     def draw_seed(self):
-        """A fresh stateless seed from the model's generator, distinct on every replica."""
-        seed = self.seed_generator.next()
-        return seed + tf.cast(tf.stack([0, distribute.replica_id()]), seed.dtype)
+        """A fresh stateless seed from the model's generator, the same on every replica: a draw made
+        per example takes this replica's rows of the global minibatch's draw (`distribute.per_example`)."""
+        return self.seed_generator.next()
 
     def _layer_seed_states(self):
         """The states of the seed generators inside the players' networks (dropout's), in a fixed order:
@@ -542,6 +564,8 @@ class AdversarialTrainer(keras.Model):
     def get_config(self):
         config = super().get_config()
         config["seed"] = self.seed
+        if self.synchronized_batch_norm is not None:
+            config["synchronized_batch_norm"] = self.synchronized_batch_norm
         if self.ema_settings is not None:
             config["ema"] = dict(self.ema_settings)
         return config

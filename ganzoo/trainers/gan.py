@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ganzoo import distribute
 from ganzoo.losses import get_loss_family
 from ganzoo.regularizers import gradient_penalty, interpolate
 from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player, check_functional
@@ -120,8 +121,12 @@ class GAN(AdversarialTrainer):
 
     def sample_latents(self, batch_size, seed=None):
         """Latents from the prior; `seed=None` draws from the model's seed stream."""
-        shape = (batch_size, self.latent_dim)
-        seed = self.draw_seed() if seed is None else tf.constant([seed, 0], tf.int64)
+        if seed is not None:
+            return self._prior((batch_size, self.latent_dim), tf.constant([seed, 0], tf.int64))
+        seed = self.draw_seed()  # in training: this replica's rows of the global minibatch's latents
+        return distribute.per_example(lambda n: self._prior((n, self.latent_dim), seed), batch_size)
+
+    def _prior(self, shape, seed):
         if self.latent_distribution == "uniform":
             return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0, alg="philox")
         return tf.random.stateless_normal(shape, seed, alg="philox")

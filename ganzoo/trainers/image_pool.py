@@ -4,6 +4,8 @@
 import keras
 import tensorflow as tf
 
+from ganzoo import distribute
+
 
 @keras.saving.register_keras_serializable(package="ganzoo")
 class ImagePool(keras.layers.Layer):
@@ -34,7 +36,8 @@ class ImagePool(keras.layers.Layer):
         """The images D should judge as fake in place of `images`; `seed` is a stateless RNG seed."""
         if self.capacity == 0:
             return images
-        images = tf.convert_to_tensor(images, self.stored.dtype)
+        local = tf.convert_to_tensor(images, self.stored.dtype)
+        images = distribute.all_examples(local)  # the pool meets the global minibatch in order
         n = tf.shape(images)[0]
         swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
         swap = tf.random.stateless_uniform((n,), swap_seed, alg="philox") < 0.5
@@ -56,7 +59,7 @@ class ImagePool(keras.layers.Layer):
              tf.TensorArray(images.dtype, size=n, element_shape=self.image_shape)))
         self.stored.assign(stored)
         self.count.assign(count)
-        return tf.ensure_shape(returned.stack(), images.shape)
+        return tf.ensure_shape(distribute.this_replica_rows(returned.stack(), tf.shape(local)[0]), local.shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape

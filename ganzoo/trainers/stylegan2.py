@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganzoo import distribute
 from ganzoo.networks.stylegan2 import MAPPING_NAME, SYNTHESIS_NAME
 from ganzoo.regularizers import path_lengths, r1_penalty
 from ganzoo.trainers.base import InferenceSignature, Phase, positive_int
@@ -129,9 +130,10 @@ class StyleGAN2(GAN):
         """Per sample: with probability `style_mixing`, the layers from a cutoff drawn uniformly in
         [1, num_ws) on take `ws_second`; otherwise all layers keep `ws`."""
         batch = tf.shape(ws)[0]
-        cutoff = tf.random.stateless_uniform([batch], seed_cutoff, minval=1, maxval=self.num_ws, dtype=tf.int32,
-                                             alg="philox")
-        mixed = tf.random.stateless_uniform([batch], seed_choice, alg="philox") < self.style_mixing
+        cutoff = distribute.per_example(lambda n: tf.random.stateless_uniform(
+            [n], seed_cutoff, minval=1, maxval=self.num_ws, dtype=tf.int32, alg="philox"), batch)
+        mixed = distribute.per_example(lambda n: tf.random.stateless_uniform([n], seed_choice, alg="philox"),
+                                       batch) < self.style_mixing
         cutoff = tf.where(mixed, cutoff, self.num_ws)
         first = tf.range(self.num_ws)[tf.newaxis, :] < cutoff[:, tf.newaxis]  # (batch, num_ws)
         return tf.where(first[:, :, tf.newaxis], ws, ws_second)
@@ -172,7 +174,8 @@ class StyleGAN2(GAN):
         condition = None if condition is None else condition[:size]
         _, ws = self.training_styles(size, condition)
         lengths, _ = path_lengths(self.synthesis_network, ws, self.draw_seed())
-        pl_mean = self.pl_mean + self.pl_decay * (tf.reduce_mean(lengths) - self.pl_mean)
+        batch_mean = distribute.global_mean(tf.reduce_mean(lengths))  # over the global minibatch
+        pl_mean = self.pl_mean + self.pl_decay * (batch_mean - self.pl_mean)
         self.pl_mean.assign(tf.stop_gradient(pl_mean))
         penalty = tf.reduce_mean(tf.square(lengths - tf.stop_gradient(pl_mean)))
         return penalty * self.pl_weight * self.pl_every, {"pl_penalty": penalty, "pl_mean": pl_mean}

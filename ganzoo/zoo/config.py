@@ -9,6 +9,7 @@ import inspect
 
 import yaml
 
+from ganzoo.distribute import STRATEGIES
 from ganzoo.errors import ConfigError
 from ganzoo.losses import LOSS_FAMILIES
 from ganzoo.precision import PRECISIONS
@@ -95,6 +96,9 @@ def schema_for(model_type, architecture=None):
             "discriminator": networks.discriminator_schema,
             **({"encoder": networks.encoder_schema} if kind.layout == "joint" else {}),
             "ema": EMA_SCHEMA,
+            "synchronized_batch_norm": Field(bool, None, nullable=True,
+                                             help="batch-norm statistics over the global minibatch under a strategy "
+                                                  "(null: synchronised when there are several replicas)"),
         },
         "data": {
             "name": Field(str, help="digits, ring, grid, colorize, edges2digits, digits-negative, a path "
@@ -117,6 +121,10 @@ def schema_for(model_type, architecture=None):
             "jit_compile": Field(bool, False),
             "precision": Field(str, "float32", choices=PRECISIONS, help="mixed: float32 variables and outputs"),
             "deterministic": Field(bool, False, help="TensorFlow's op determinism (turns XLA off)"),
+            "distribution": Field(str, "default", choices=STRATEGIES,
+                                  help="tf.distribute strategy: default (one device), mirrored (the devices of this "
+                                       "host), multi_worker_mirrored (TF_CONFIG's cluster), tpu"),
+            "tpu_address": Field(str, None, nullable=True, help="distribution tpu: the TPU's name or grpc:// address"),
             "checkpoint_every_steps": Field(int, None, minimum=1, nullable=True,
                                             help="backup interval in steps (default: every epoch)"),
             "checkpoint_every_seconds": Field(float, None, minimum=1.0, nullable=True,

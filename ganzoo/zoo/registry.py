@@ -6,7 +6,7 @@ validated config) into a compiled trainer whose networks match the entry's data.
 
 import keras
 
-from ganzoo import artifacts, precision
+from ganzoo import artifacts, distribute, precision
 from ganzoo import data as ganzoo_data
 from ganzoo.errors import ConfigError, PretrainedError, UnknownEntryError
 from ganzoo.networks.layers import MINIBATCH_STD_GROUP
@@ -89,17 +89,24 @@ def training_dataset(config, model, *, seed=None, shuffle=True, source=None):
     data = config["data"]
     source = source or open_training_data(data)
     seed = config["training"]["seed"] if seed is None else seed
-    return source.batches(model.real_batch_size(data["batch_size"]), seed=seed, shuffle=shuffle,
-                          with_labels=model.conditional)
+    dataset = source.batches(_global_batch(config, model), seed=seed, shuffle=shuffle, with_labels=model.conditional)
+    return distribute.arrange_for_replicas(dataset, model.steps_per_train_step)
 
 
 def training_stream(config, model, source=None, *, start_step=0):
     """The endless stream a `ganzoo train` run reads from step `start_step` on: batch s depends only on
     (the config's seed, s) for in-memory data (see `ganzoo.data.OpenedSource.stream`)."""
-    data = config["data"]
-    return (source or open_training_data(data)).stream(model.real_batch_size(data["batch_size"]),
-                                                       seed=config["training"]["seed"], start_step=start_step,
-                                                       with_labels=model.conditional)
+    stream = (source or open_training_data(config["data"])).stream(
+        _global_batch(config, model), seed=config["training"]["seed"], start_step=start_step,
+        with_labels=model.conditional)
+    return distribute.arrange_for_replicas(stream, model.steps_per_train_step)
+
+
+def _global_batch(config, model):
+    """The dataset batch of one training step: k minibatches of data.batch_size, each split evenly over
+    the strategy's replicas (so the run trains as it would on one device)."""
+    _check_batch_fits(config)
+    return model.real_batch_size(config["data"]["batch_size"])
 
 
 def steps_per_epoch(config, model, source=None):
@@ -134,9 +141,16 @@ def build_optimizer(config, updates=None, lazy_ratio=1.0):
     return keras.optimizers.RMSprop(learning_rate, momentum=config["momentum"])
 
 
-def _check_batch_fits_discriminator(config):
-    """Packing and minibatch std split every minibatch into groups: refuse sizes they cannot divide."""
+def _check_batch_fits(config):
+    """data.batch_size is the global minibatch, split evenly over the strategy's replicas; packing and
+    minibatch std split it into groups of consecutive examples, within each replica's share (which then
+    holds the same groups as one device's minibatch): refuse sizes they cannot divide."""
     batch, discriminator = config["data"]["batch_size"], config["model"]["discriminator"]
+    replicas = distribute.num_replicas()
+    if batch % replicas:
+        raise ConfigError(f"data.batch_size is the global minibatch, split evenly over the {replicas} replicas of "
+                          f"the strategy, so it must be divisible by {replicas}. Received: data.batch_size={batch}")
+    share = batch // replicas
     group = min(MINIBATCH_STD_GROUP, batch) if discriminator.get("minibatch_std") else 1
     groups = {"model.discriminator.packing": discriminator.get("packing", 1),
               f"model.discriminator.minibatch_std (groups of {MINIBATCH_STD_GROUP})": group,
@@ -145,6 +159,10 @@ def _check_batch_fits_discriminator(config):
         if batch % group:
             raise ConfigError(f"data.batch_size must be divisible by {group} for {key}. "
                               f"Received: data.batch_size={batch}")
+        if share % group:
+            raise ConfigError(f"Each of the {replicas} replicas forms {key} within its share of the minibatch, so "
+                              f"data.batch_size / {replicas} must be divisible by {group}. Received: "
+                              f"data.batch_size={batch} ({share} per replica)")
 
 
 def build_from_config(config, sample_shape=None, compile=True, source=None):
@@ -152,7 +170,7 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
     (`source`, the data already opened, or opened here when needed)."""
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]
-    _check_batch_fits_discriminator(config)
+    _check_batch_fits(config)
     _check_data_fits_game(config, kind)
     if sample_shape is None:
         source = source or open_training_data(config["data"])
@@ -166,6 +184,8 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
     ema = {key: value for key, value in model_config["ema"].items() if value is not None}
     if ema:
         game["ema"] = ema
+    if model_config.get("synchronized_batch_norm") is not None:
+        game["synchronized_batch_norm"] = model_config["synchronized_batch_norm"]
     try:
         with precision.dtype_policy(config["training"]["precision"]):
             built = ARCHITECTURES[model_config["architecture"]].build_networks(
