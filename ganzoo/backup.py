@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -53,8 +54,15 @@ def backups(backup_dir):
 def write_backup(backup_dir, model, *, steps_per_epoch):
     """Writes the backup of `model` after its current step; returns its path (None on non-chief
     workers). An OSError (full disk, denied write) removes the partial file and raises `BackupError`;
-    the previous backups stay as they were."""
+    the previous backups stay as they were.
+
+    Under a multi-worker strategy every worker must call it at the same step: reading the loss trackers
+    (and so saving the model) is a collective operation there. A non-chief worker saves to a scratch
+    folder that it removes; only the chief's backup is kept."""
     if not distribute.is_chief():
+        with tempfile.TemporaryDirectory(prefix="ganzoo-worker-") as scratch:
+            tracker_states(model)
+            model.save(Path(scratch) / "backup.keras")
         return None
     backup_dir = Path(backup_dir)
     step = int(model.step_counter.numpy())

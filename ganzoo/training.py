@@ -56,21 +56,29 @@ def train(entry, *, out=None, overrides=None, overwrite=False, accept_changes=Fa
     if training["deterministic"] and training["jit_compile"]:
         raise ConfigError("training.deterministic turns XLA off in TensorFlow, so it cannot be combined with "
                           "training.jit_compile. Received: training.deterministic=True, training.jit_compile=True")
+    if training["distribution"] == "multi_worker_mirrored" and training["checkpoint_every_seconds"]:
+        raise ConfigError("Under multi_worker_mirrored every worker takes part in each backup, so backups are taken "
+                          "at steps all workers agree on: use training.checkpoint_every_steps. Received: "
+                          f"training.checkpoint_every_seconds={training['checkpoint_every_seconds']}")
     strategy = distribute.strategy_for(training)  # first: a multi-worker strategy must precede other TF ops
     if training["deterministic"]:
         tf.config.experimental.enable_op_determinism()
-    with strategy.scope():
-        return _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, image_every_steps,
-                      metrics_every_epochs)
+    return _train(config, run_dir, strategy, overwrite, accept_changes, verbose, tensorboard, image_every_steps,
+                  metrics_every_epochs)
 
 
-def _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, image_every_steps, metrics_every_epochs):
-    """`train` under the config's strategy. Under a multi-worker strategy every worker runs the same
-    steps, callbacks and pictures (their predictions are collective), and only the chief writes files."""
+def _train(config, run_dir, strategy, overwrite, accept_changes, verbose, tensorboard, image_every_steps,
+           metrics_every_epochs):
+    """`train` on `strategy`: the model and the training stream are made in its scope (Keras' `fit`
+    then runs on it); the rest runs outside, as a multi-worker strategy needs: a variable made in its
+    scope is broadcast from the chief, so saving there would wait for the other workers. Every worker
+    runs the same steps, callbacks and pictures (their predictions are collective), and only the chief
+    writes files."""
     data_config, training = config["data"], config["training"]
     chief = distribute.is_chief()
     source = registry.open_training_data(data_config)  # read once: shape, length and batches come from it
-    model = registry.build_from_config(config, source=source)
+    with strategy.scope():
+        model = registry.build_from_config(config, source=source)
     steps_per_epoch = registry.steps_per_epoch(config, model, source)
     translating = model.layout in TRANSLATION_LAYOUTS
     monitored = held_out.held_out_examples(data_config, n=MONITOR_EXAMPLES) if translating else None
@@ -82,14 +90,19 @@ def _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, ima
     distribute.barrier()  # the other workers read the run folder once the chief has prepared it
     resuming = changes is not None if chief else (run_dir / BACKUP_DIR).exists()
     resumed = backup.restore(model, run_dir) if resuming else None
+    # Every worker draws the same TensorBoard pictures (their predictions are collective), so all read
+    # which steps are logged before the chief writes more.
+    logged = logged_steps(run_dir / TENSORBOARD_DIR)
+    distribute.barrier()
     start = int(model.step_counter.numpy())
     total = training["epochs"] * steps_per_epoch
     if start > total:
         raise ConfigError(f"{run_dir} has trained {start} steps, more than the {total} this config asks for "
                           f"(training.epochs={training['epochs']} x {steps_per_epoch} steps). Received: --out {run_dir}")
-    if distribute.num_replicas() > 1:
-        print(f"ganzoo: {distribute.describe_batch(config['data']['batch_size'], model.steps_per_train_step)}",
-              file=sys.stderr)
+    if strategy.num_replicas_in_sync > 1:
+        with strategy.scope():
+            print(f"ganzoo: {distribute.describe_batch(config['data']['batch_size'], model.steps_per_train_step)}",
+                  file=sys.stderr)
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         if changes is None:
@@ -110,7 +123,7 @@ def _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, ima
                 writes / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
                 metrics_fn=quality_monitor(model, data_config, monitored, source.features),
                 metrics_every_epochs=metrics_every_epochs, examples=examples,
-                logged_steps=logged_steps(run_dir / TENSORBOARD_DIR)))
+                logged_steps=logged))
         callbacks.append(schedule)  # last: a backup never runs ahead of the history and logs it covers
         _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verbose)
         schedule.backup()
@@ -127,7 +140,8 @@ def _train(config, run_dir, overwrite, accept_changes, verbose, tensorboard, ima
         if reconstructions is not None:
             images.write_png(run_dir / RECONSTRUCTIONS_FILE, reconstructions)
         write_atomically(run_dir / MODEL_FILE, model.save)
-    else:
+    else:  # the save is collective under a multi-worker strategy: every worker takes part
+        model.save(writes / MODEL_FILE)
         shutil.rmtree(writes, ignore_errors=True)
     return run_dir
 
@@ -142,6 +156,7 @@ def _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verb
     for initial_epoch, epochs, steps in segments:
         if initial_epoch >= epochs or stop.requested:
             continue
-        stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
+        with model.distribute_strategy.scope():  # arranged for its replicas
+            stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
         model.fit(stream, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks,
                   verbose=verbose, shuffle=False)
