@@ -119,3 +119,33 @@ def test_two_workers_train_what_one_process_trains(entry, tmp_path):
     _assert_close(weights[1], weights[0], "worker 1 against the chief")
     _assert_close(weights[0], run_single(tmp_path, entry, tmp_path / "single"), "the cluster against one process")
     assert _files(tmp_path / "cluster") == _files(tmp_path / "single")  # the chief's files, and no one else's
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_resumes_from_the_chiefs_backup(tmp_path):
+    """Worker 1 is killed after step 4 (the chief's backup is of step 3, the end of epoch 1), the chief,
+    left waiting for it, is killed too; the same command on both resumes and ends with the weights of
+    an uninterrupted single-process run."""
+    entry, out = "gan-ring", tmp_path / "cluster"
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    args = [entry, "--out", str(out), "--quiet", "--distribution", "multi_worker_mirrored", *RUNS[entry]]
+    logs = [open(tmp_path / f"first{index}.log", "w") for index in range(2)]
+    envs = [_environment(tmp_path, f"first{index}", {"cluster": cluster, "task": {"type": "worker", "index": index}})
+            for index in range(2)]
+    envs[1]["GANZOO_FAULT"] = "at_step:4"
+    chief, worker = (_start(args, env, log) for env, log in zip(envs, logs))
+    assert worker.wait(timeout=TIMEOUT_S) == -9  # killed by its fault point
+    try:
+        chief.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        chief.kill()
+        chief.wait()
+    for log in logs:
+        log.close()
+    assert not (out / "model.keras").exists() and sorted(p.name for p in (out / "backup").glob("step-*")) == [
+        "step-000000000003.keras"]
+    statuses, texts, weights = run_cluster(tmp_path, entry, out)
+    assert statuses == [0, 0], "\n".join(text[-1500:] for text in texts)
+    _assert_close(weights[1], weights[0], "worker 1 against the chief")
+    _assert_close(weights[0], run_single(tmp_path, entry, tmp_path / "single"), "the resumed cluster against one process")
