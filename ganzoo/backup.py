@@ -228,19 +228,22 @@ class BackupSchedule(keras.callbacks.Callback):
         self.check = check  # called before each write; raises to keep a bad state out of the backups
         self._due_at_epoch_end = False
         self._last_time = time.monotonic()
+        self._previous_step = 0
 
     def on_epoch_begin(self, epoch, logs=None):
+        self._previous_step = int(self.model.step_counter.numpy())
         if self.resumed_trackers:  # Keras has just reset the trackers: give back the epoch's sums so far
             restore_tracker_states(self.model, self.resumed_trackers)
             self.resumed_trackers = None
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step_counter.numpy())
-        faults.after_step(step)
+        step, previous = int(self.model.step_counter.numpy()), self._previous_step
+        self._previous_step = step  # several steps per call with steps_per_execution > 1
+        faults.after_step(step, first=previous + 1)
         stopping = self.stop is not None and bool(self.stop.requested)
         if stopping:
             self.model.stop_training = True
-        due = (stopping or (self.every_steps and step % self.every_steps == 0)
+        due = (stopping or (self.every_steps and step // self.every_steps > previous // self.every_steps)
                or (self.every_seconds and time.monotonic() - self._last_time >= self.every_seconds))
         if due and batch + 1 == (self.params.get("steps") or 0):
             self._due_at_epoch_end = True  # the epoch's last step: back up after its history row

@@ -169,6 +169,20 @@ def strategy_for(training_config):
     return get_strategy(training_config.get("distribution", "default"), training_config.get("tpu_address"))
 
 
+def check_compile_options(jit_compile, steps_per_execution):
+    """Refuses, in one line, XLA or several steps per execution under a strategy of several CPU
+    replicas: TensorFlow 2.21 fails to run either there (MirroredStrategy on CPU devices, even for a
+    plain Sequential model). One device, GPUs and TPUs take both."""
+    if num_replicas() == 1 or tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"):
+        return
+    asked = [text for text, on in (("jit_compile=True", jit_compile is True),
+                                   (f"steps_per_execution={steps_per_execution}", steps_per_execution != 1)) if on]
+    if asked:
+        raise ConfigError(f"TensorFlow cannot run XLA or several steps per execution under a strategy of "
+                          f"{num_replicas()} CPU replicas; train with training.jit_compile=false and "
+                          f"training.steps_per_execution=1 there (GPUs and TPUs take both). Received: {', '.join(asked)}")
+
+
 def barrier():
     """Waits until every worker of a multi-worker strategy gets here (a no-op otherwise)."""
     if in_multi_worker_mode():

@@ -58,10 +58,11 @@ def kill():
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def after_step(step):
-    """Called when training step `step` (counted from 1) has finished."""
+def after_step(step, first=None):
+    """Called when training steps `first` to `step` (counted from 1; `first` defaults to `step`) have
+    finished: several at once with steps_per_execution > 1."""
     fault = active_fault()
-    if fault and fault.kind == "at_step" and step == fault.value:
+    if fault and fault.kind == "at_step" and (step if first is None else first) <= fault.value <= step:
         kill()
 
 

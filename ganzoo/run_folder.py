@@ -16,8 +16,9 @@ Run folder layout:
 
 A rerun into the same folder with the same config resumes; with a different config, or into a
 finished run, it stops with an error. Execution settings (`EXECUTION_SETTINGS`: precision, XLA,
-determinism, backup frequency, distribution strategy) may change on resume; the rest of the config is the run's identity,
-changed only when asked (`accept_changes`), and every change is logged in changes.log.
+determinism, backup frequency, distribution strategy, steps per execution) may change on resume; the
+rest of the config is the run's identity, changed only when asked (`accept_changes`), and every change
+is logged in changes.log.
 """
 
 import contextlib
@@ -46,7 +47,7 @@ BACKUP_DIR, TENSORBOARD_DIR = "backup", "tensorboard"
 #: (bit-identity with an uninterrupted run is then not promised).
 EXECUTION_SETTINGS = ("training.precision", "training.jit_compile", "training.deterministic",
                       "training.checkpoint_every_steps", "training.checkpoint_every_seconds", "training.distribution",
-                      "training.tpu_address")
+                      "training.tpu_address", "training.steps_per_execution")
 
 
 def differences(old, new, prefix=""):
@@ -222,7 +223,7 @@ class EpochHistory(keras.callbacks.Callback):
         self._batches = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self._batches += 1
+        self._batches = batch + 1  # the epoch's steps so far (several per call with steps_per_execution > 1)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._batches < (self.params.get("steps") or 0) or not logs:

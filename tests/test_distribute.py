@@ -127,3 +127,46 @@ def test_strategy_names_are_checked():
     assert distribute.num_replicas() == 1
     with pytest.raises(ValueError, match="Received: strategy='gpu'"):
         distribute.get_strategy("gpu")
+
+
+@pytest.mark.parametrize("entry", [
+    "gan-ring", "dcgan-digits",
+    *(pytest.param(entry, marks=pytest.mark.slow) for entry in
+      ("wgan-gp-ring", "cgan-digits", "pix2pix-edges2digits", "cyclegan-digits", "bigan-digits", "stylegan2-digits")),
+])
+def test_every_game_trains_under_xla_on_static_shapes(entry):
+    """What a TPU needs that a CPU can check: the training step compiles with XLA (jit_compile=True),
+    on batches of a static size, with no host work inside the step."""
+    config = registry.get_config(entry, {**PARITY_CASES[entry], "training.jit_compile": True})
+    source = registry.open_training_data(config["data"])
+    model = registry.build_from_config(config, source=source)
+    data = registry.training_dataset(config, model, source=source, shuffle=False)
+    assert all(spec.shape[0] is not None for spec in tf.nest.flatten(data.element_spec))
+    before = [np.array(weight) for weight in model.trainable_weights]
+    logs = model.fit(data, epochs=1, steps_per_epoch=2, verbose=0).history
+    assert model.jit_compile is True and int(model.step_counter.numpy()) == 2
+    assert all(np.isfinite(values[-1]) for values in logs.values()), logs
+    assert any(not np.array_equal(b, np.array(a)) for b, a in zip(before, model.trainable_weights))
+
+
+def test_xla_and_several_steps_per_execution_are_refused_under_cpu_replicas(mirrored):
+    with mirrored.scope():
+        with pytest.raises(ConfigError, match="cannot run XLA or several steps per execution under a strategy of 2 "
+                                              "CPU replicas.*Received: jit_compile=True"):
+            ganzoo.build("gan-ring", jit_compile=True)
+        with pytest.raises(ConfigError, match="Received: steps_per_execution=4"):
+            ganzoo.build("gan-ring", steps_per_execution=4)
+
+
+def test_distribution_is_chosen_by_name_from_python(monkeypatch):
+    made = []
+    def make(name, address):  # the two logical CPUs of the test process
+        made.append(name)
+        return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+    monkeypatch.setattr(distribute, "_make_strategy", make)
+    monkeypatch.setattr(distribute, "_MADE", {})
+    model = ganzoo.build("gan-ring", distribution="mirrored", compile=False)
+    again = ganzoo.build("gan-ring", distribution="mirrored", compile=False)
+    assert made == ["mirrored"] and model.distribute_strategy is again.distribute_strategy
+    assert model.distribute_strategy.num_replicas_in_sync == 2

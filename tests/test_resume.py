@@ -225,3 +225,22 @@ def test_non_finite_weights_are_caught_before_a_backup(tmp_path):
     kernel.assign(np.full(kernel.shape, np.inf, np.float32))
     with pytest.raises(ganzoo.errors.TrainingDivergedError, match="non-finite weights in discriminator"):
         check.check_weights()
+
+
+def test_several_steps_per_execution_train_and_log_the_same_steps(tmp_path, monkeypatch):
+    """training.steps_per_execution=2 (an execution setting): the same weights and history as one step
+    per call, TensorBoard steps that are training steps, a kill point inside an execution honoured, and
+    the setting saved with the model."""
+    monkeypatch.setenv("GANZOO_FAULT_KILL", "raise")
+    expected = result(train("gan-ring", tmp_path / "one"))
+    run = tmp_path / "two"
+    with pytest.raises(SimulatedKill):
+        train("gan-ring", run, "at_step:3", monkeypatch, **{"training.steps_per_execution": 2})
+    assert backup_steps(run) == [2]  # killed after the execution of steps 3-4, before its epoch's backup
+    digest, rows, steps = result(train("gan-ring", run, **{"training.steps_per_execution": 2}))
+    assert digest == expected[0] and rows == expected[1]
+    scalars = lambda logged: {key for key in logged if key[0].startswith("train/")}  # noqa: E731
+    assert scalars(steps) == scalars(expected[2]) and max(steps.values()) == 1
+    pictures = {step for tag, step in steps if tag == "samples"}
+    assert pictures == {2, 4, 6, 8}  # every 3 steps (crossed at 4 and 6) and at each epoch's end
+    assert ganzoo.run_folder.load_run(run).steps_per_execution == 2

@@ -109,3 +109,13 @@ def test_throughput_benchmark_times_ganzoo_against_the_textbook_recipe(tmp_path)
         assert row[side]["images_per_second"] > 0 and row[side]["gflop_per_update"] > 0
     # the same networks and the same game: the two updates cost about the same number of operations
     assert 0.8 < row["ganzoo"]["gflop_per_update"] / row["reference"]["gflop_per_update"] < 1.25
+
+
+def test_distribution_benchmark_times_one_device_against_mirrored(tmp_path):
+    report = tmp_path / "distribution.json"
+    _run([str(ROOT / "tools" / "benchmark_distribution.py"), "gan-ring", "--set", "model.generator.hidden_units=[8]",
+          "--set", "model.discriminator.hidden_units=[8]", "--steps", "2", "--seconds", "0", "--repeats", "2",
+          "--warmup", "1", "--json", str(report)], tmp_path)
+    row, = json.loads(report.read_text())["rows"]
+    assert (row["entry"], row["replicas"], row["global_batch"], row["per_replica_batch"]) == ("gan-ring", 2, 512, 256)
+    assert len(row["rounds"]) == 2 and row["one_device"] > 0 and row["mirrored"] > 0

@@ -76,9 +76,12 @@ class GANTensorBoard(keras.callbacks.Callback):
         self._batches = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        self._batches += 1
-        if self._step % self.image_every_steps == 0:
+        # `batch` is the epoch's last finished step: with steps_per_execution > 1, Keras calls back
+        # once per execution of several steps
+        previous = self._step
+        self._step += batch + 1 - self._batches
+        self._batches = batch + 1
+        if self._step // self.image_every_steps > previous // self.image_every_steps:
             self._write_samples()
 
     def on_epoch_end(self, epoch, logs=None):

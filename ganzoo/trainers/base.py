@@ -303,6 +303,7 @@ class AdversarialTrainer(keras.Model):
             raise ValueError("An adversarial trainer takes `optimizers={player: optimizer}` and defines its own "
                              f"losses. Received: {sorted(k for k in ('optimizer', 'loss') if k in kwargs)}")
         self.check_phases()
+        distribute.check_compile_options(kwargs.get("jit_compile", "auto"), kwargs.get("steps_per_execution", 1))
         self.player_optimizers = {}
         for player in players:
             optimizer = optimizers.get(player.name) or self.default_optimizer(player.name)
@@ -339,11 +340,13 @@ class AdversarialTrainer(keras.Model):
         return {
             "optimizers": {name: keras.optimizers.serialize(opt) for name, opt in self.player_optimizers.items()},
             "jit_compile": self.jit_compile,
+            "steps_per_execution": self.steps_per_execution,
         }
 
     def compile_from_config(self, config):
         optimizers = {name: keras.optimizers.deserialize(opt) for name, opt in config["optimizers"].items()}
-        self.compile(optimizers=optimizers, jit_compile=config.get("jit_compile", False))
+        self.compile(optimizers=optimizers, jit_compile=config.get("jit_compile", False),
+                     steps_per_execution=config.get("steps_per_execution", 1))
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         """Keras' build pass before `fit` under a strategy, skipped when every layer is built (always,

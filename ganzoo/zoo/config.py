@@ -125,6 +125,9 @@ def schema_for(model_type, architecture=None):
                                   help="tf.distribute strategy: default (one device), mirrored (the devices of this "
                                        "host), multi_worker_mirrored (TF_CONFIG's cluster), tpu"),
             "tpu_address": Field(str, None, nullable=True, help="distribution tpu: the TPU's name or grpc:// address"),
+            "steps_per_execution": Field(int, 1, minimum=1,
+                                         help="training steps per call into TensorFlow (less Python overhead per step "
+                                              "for small networks; callbacks then see every N-th step)"),
             "checkpoint_every_steps": Field(int, None, minimum=1, nullable=True,
                                             help="backup interval in steps (default: every epoch)"),
             "checkpoint_every_seconds": Field(float, None, minimum=1.0, nullable=True,

@@ -170,7 +170,6 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
     (`source`, the data already opened, or opened here when needed)."""
     model_config, seed = config["model"], config["training"]["seed"]
     kind = MODEL_TYPES[model_config["type"]]
-    _check_batch_fits(config)
     _check_data_fits_game(config, kind)
     if sample_shape is None:
         source = source or open_training_data(config["data"])
@@ -186,6 +185,13 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
         game["ema"] = ema
     if model_config.get("synchronized_batch_norm") is not None:
         game["synchronized_batch_norm"] = model_config["synchronized_batch_norm"]
+    with distribute.strategy_for(config["training"]).scope():  # models and optimisers on the config's strategy
+        return _build(config, kind, sample_shape, options, game, compile, source)
+
+
+def _build(config, kind, sample_shape, options, game, compile, source):
+    model_config, seed = config["model"], config["training"]["seed"]
+    _check_batch_fits(config)
     try:
         with precision.dtype_policy(config["training"]["precision"]):
             built = ARCHITECTURES[model_config["architecture"]].build_networks(
@@ -202,7 +208,8 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
                                                           steps and int(round(steps * model.updates_per_step(p.name))),
                                                           model.lazy_regularization_ratio(p.name))
                                   for p in model.players()},
-                      jit_compile=config["training"]["jit_compile"])
+                      jit_compile=config["training"]["jit_compile"],
+                      steps_per_execution=config["training"].get("steps_per_execution", 1))
     return model
 
 
