@@ -150,13 +150,21 @@ def _make_strategy(name, tpu_address):
             raise ConfigError(f"Cannot start multi_worker_mirrored with TF_CONFIG={os.environ.get('TF_CONFIG')!r}: "
                               f"{_first_line(error)} (the strategy must be made before any other TensorFlow "
                               f"operation of the process, and TF_CONFIG must describe the cluster)") from None
+    where = tpu_address or "the default address"
+    if tpu_address and tpu_address.startswith("grpc://"):  # TensorFlow would wait on it for minutes
+        from ganzoo.data.sources import network_reachable
+
+        host, _, port = tpu_address.removeprefix("grpc://").rpartition(":")
+        if not (host and port.isdigit() and network_reachable((host, int(port)))):
+            raise ConfigError(f"No TPU is reachable at {tpu_address}: no connection within 3 s (give the TPU's "
+                              f"name or grpc://HOST:PORT address with --tpu / training.tpu_address)")
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu_address)
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
-    except (ValueError, RuntimeError, tf.errors.OpError) as error:
-        raise ConfigError(f"No TPU is reachable at {tpu_address or 'the default address'}: {_first_line(error)} "
-                          f"(give its name or grpc:// address with --tpu / training.tpu_address)") from None
+    except (ValueError, RuntimeError, OSError, tf.errors.OpError) as error:
+        raise ConfigError(f"No TPU is reachable at {where}: {_first_line(error)} (give its name or grpc:// "
+                          f"address with --tpu / training.tpu_address)") from None
     return tf.distribute.TPUStrategy(resolver)
 
 

@@ -143,3 +143,21 @@ def test_a_run_folder_whose_model_is_another_games_is_refused(tmp_path, capsys):
     shutil.copy(verified_path("dcgan-digits", "model.keras"), ring / "model.keras")  # a file of another run
     assert main(["sample", str(ring), "--out", str(tmp_path / "s.png")]) == 2
     _one_line(capsys, "model.keras holds a DCGAN, but its run folder's config.yaml trains model.type gan (a GAN)")
+
+
+def test_an_unreachable_tpu_is_one_line_before_any_work(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    run = tmp_path / "run"
+    assert main(["train", "gan-ring", "--tpu", f"grpc://127.0.0.1:{port}", "--out", str(run), *TINY_RING]) == 2
+    _one_line(capsys, f"No TPU is reachable at grpc://127.0.0.1:{port}: no connection within 3 s")
+    assert not run.exists()
+
+
+def test_backups_by_wall_time_are_refused_under_multi_worker(tmp_path, capsys):
+    assert main(["train", "gan-ring", "--distribution", "multi_worker_mirrored", "--set",
+                 "training.checkpoint_every_seconds=60", "--out", str(tmp_path / "run"), *TINY_RING]) == 2
+    _one_line(capsys, "every worker takes part in each backup", "use training.checkpoint_every_steps")

@@ -15,8 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: CPU-sized runs of three games: points (GAN), aligned image pairs (pix2pix), unpaired domains and
-#: image pools (CycleGAN).
+#: CPU-sized runs: points (GAN), aligned image pairs (pix2pix), unpaired domains and image pools
+#: (CycleGAN), labelled samples (conditional GAN), the joint game (BiGAN), lazy phases, EMA and the
+#: path-length mean (StyleGAN2).
 RUNS = {
     "gan-ring": ["--epochs", "2", "--steps-per-epoch", "3", "--set", "model.generator.hidden_units=[16]",
                  "--set", "model.discriminator.hidden_units=[16]", "--batch-size", "32"],
@@ -28,6 +29,15 @@ RUNS = {
                         "--set", "model.discriminator.width=4", "--set", "model.discriminator.receptive_field=16",
                         "--set", "model.pool_size=6"],
 }
+RUNS.update({
+    "cgan-digits": ["--epochs", "1", "--steps-per-epoch", "3", "--batch-size", "16", "--set", "model.generator.width=8",
+                    "--set", "model.discriminator.width=8"],
+    "bigan-digits": ["--epochs", "1", "--steps-per-epoch", "3", "--batch-size", "16"],
+    "stylegan2-digits": ["--epochs", "1", "--steps-per-epoch", "4", "--batch-size", "8", "--set", "data.image_size=8",
+                         "--set", "model.generator.channel_max=8", "--set", "model.discriminator.channel_max=8",
+                         "--set", "model.r1_every=2", "--set", "model.pl_weight=2.0", "--set", "model.pl_every=2",
+                         "--set", "model.style_mixing=0.9"],
+})
 TIMEOUT_S = 240
 
 
@@ -110,7 +120,8 @@ def _files(folder):
 @pytest.mark.parametrize("entry", [
     "gan-ring",
     pytest.param("pix2pix-edges2digits", marks=pytest.mark.slow),
-    pytest.param("cyclegan-digits", marks=pytest.mark.slow),
+    *(pytest.param(entry, marks=pytest.mark.slow)
+      for entry in ("cyclegan-digits", "cgan-digits", "bigan-digits", "stylegan2-digits")),
 ])
 def test_two_workers_train_what_one_process_trains(entry, tmp_path):
     statuses, logs, weights = run_cluster(tmp_path, entry, tmp_path / "cluster")
