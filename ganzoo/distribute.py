@@ -14,6 +14,7 @@ minibatch (`all_examples`); statistics over the batch are reduced over replicas 
 device, two replicas and two workers given the same global batch train the same model.
 """
 
+import contextlib
 import json
 import os
 
@@ -189,6 +190,14 @@ def check_compile_options(jit_compile, steps_per_execution):
         raise ConfigError(f"TensorFlow cannot run XLA or several steps per execution under a strategy of "
                           f"{num_replicas()} CPU replicas; train with training.jit_compile=false and "
                           f"training.steps_per_execution=1 there (GPUs and TPUs take both). Received: {', '.join(asked)}")
+
+
+def scope(strategy):
+    """`strategy.scope()`, or nothing to enter when `strategy` is already the current one (the default
+    strategy, or one whose scope the caller entered). Entering the default strategy's scope around a
+    build was seen to change the last bits of the loss trackers' sums of a resumed CycleGAN run (not
+    its weights), so one device stays exactly as it was without a scope."""
+    return contextlib.nullcontext() if strategy is tf.distribute.get_strategy() else strategy.scope()
 
 
 def barrier():

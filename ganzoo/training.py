@@ -77,7 +77,7 @@ def _train(config, run_dir, strategy, overwrite, accept_changes, verbose, tensor
     data_config, training = config["data"], config["training"]
     chief = distribute.is_chief()
     source = registry.open_training_data(data_config)  # read once: shape, length and batches come from it
-    with strategy.scope():
+    with distribute.scope(strategy):
         model = registry.build_from_config(config, source=source)
     steps_per_epoch = registry.steps_per_epoch(config, model, source)
     translating = model.layout in TRANSLATION_LAYOUTS
@@ -100,7 +100,7 @@ def _train(config, run_dir, strategy, overwrite, accept_changes, verbose, tensor
         raise ConfigError(f"{run_dir} has trained {start} steps, more than the {total} this config asks for "
                           f"(training.epochs={training['epochs']} x {steps_per_epoch} steps). Received: --out {run_dir}")
     if strategy.num_replicas_in_sync > 1:
-        with strategy.scope():
+        with distribute.scope(strategy):
             print(f"ganzoo: {distribute.describe_batch(config['data']['batch_size'], model.steps_per_train_step)}",
                   file=sys.stderr)
     if chief:
@@ -156,7 +156,7 @@ def _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verb
     for initial_epoch, epochs, steps in segments:
         if initial_epoch >= epochs or stop.requested:
             continue
-        with model.distribute_strategy.scope():  # arranged for its replicas
+        with distribute.scope(model.distribute_strategy):  # arranged for its replicas
             stream = registry.training_stream(config, model, source, start_step=int(model.step_counter.numpy()))
         model.fit(stream, initial_epoch=initial_epoch, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks,
                   verbose=verbose, shuffle=False)

@@ -185,7 +185,7 @@ def build_from_config(config, sample_shape=None, compile=True, source=None):
         game["ema"] = ema
     if model_config.get("synchronized_batch_norm") is not None:
         game["synchronized_batch_norm"] = model_config["synchronized_batch_norm"]
-    with distribute.strategy_for(config["training"]).scope():  # models and optimisers on the config's strategy
+    with distribute.scope(distribute.strategy_for(config["training"])):  # models and optimisers on its strategy
         return _build(config, kind, sample_shape, options, game, compile, source)
 
 
