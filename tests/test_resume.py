@@ -75,6 +75,18 @@ def result(run):
     return weights_digest(ganzoo.run_folder.load_run(run)), history(run), logged_steps(run)
 
 
+def same_history(rows, expected):
+    """Whether two history.csv tables have the same header, the same epochs and the same values to a
+    float32 rounding (2 units in the last place): TensorFlow has been seen to round a sum of reported
+    loss terms (CycleGAN's g_loss = adversarial + 10 * cycle) one unit differently in one process than
+    in another, while every weight stayed bit-identical, so the weights digest carries the exact check."""
+    if rows[0] != expected[0] or [row[0] for row in rows] != [row[0] for row in expected]:
+        return False
+    values = np.array([[float(v) for v in row[1:]] for row in rows[1:]], np.float32)
+    wanted = np.array([[float(v) for v in row[1:]] for row in expected[1:]], np.float32)
+    return values.shape == wanted.shape and bool(np.all(np.abs(values - wanted) <= 2 * np.spacing(np.abs(wanted))))
+
+
 def backup_steps(run):
     return [step for step, _ in backup.backups(run / "backup")]
 
@@ -118,7 +130,8 @@ def test_cyclegan_resumes_its_pools_and_seed_streams_in_mid_epoch(tmp_path, monk
     with pytest.raises(SimulatedKill):
         train("cyclegan-digits", run, "at_step:4", monkeypatch, **{"training.checkpoint_every_steps": 1})
     assert backup_steps(run) == [3, 2]
-    assert result(train("cyclegan-digits", run)) == expected
+    digest, rows, steps = result(train("cyclegan-digits", run))
+    assert digest == expected[0] and steps == expected[2] and same_history(rows, expected[1])
 
 
 def test_a_damaged_newest_backup_falls_back_to_the_previous(tmp_path, monkeypatch, capsys):
@@ -244,3 +257,10 @@ def test_several_steps_per_execution_train_and_log_the_same_steps(tmp_path, monk
     pictures = {step for tag, step in steps if tag == "samples"}
     assert pictures == {2, 4, 6, 8}  # every 3 steps (crossed at 4 and 6) and at each epoch's end
     assert ganzoo.run_folder.load_run(run).steps_per_execution == 2
+
+
+def test_same_history_allows_float32_rounding_only():
+    table = [["epoch", "g_loss"], ["0", "14.803155899047852"], ["1", "2.5"]]
+    assert same_history([["epoch", "g_loss"], ["0", "14.803154945373535"], ["1", "2.5"]], table)  # one ulp
+    assert not same_history([["epoch", "g_loss"], ["0", "14.8032"], ["1", "2.5"]], table)
+    assert not same_history([["epoch", "g_loss"], ["0", "14.803155899047852"]], table)
