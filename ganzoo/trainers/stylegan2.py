@@ -171,7 +171,9 @@ class StyleGAN2(GAN):
         """pl_weight * E(||J^T y|| - a)^2 with the running mean a updated first, times pl_every."""
         real, condition = self.split_condition(batch)
         size = tf.maximum(tf.shape(real)[0] // self.pl_batch_shrink, 1)
-        condition = None if condition is None else condition[:size]
+        if condition is not None:  # the labels of the global minibatch's first examples, this replica's share
+            first = distribute.all_examples(condition)[:size * distribute.num_replicas()]
+            condition = distribute.this_replica_rows(first, size)
         _, ws = self.training_styles(size, condition)
         lengths, _ = path_lengths(self.synthesis_network, ws, self.draw_seed())
         batch_mean = distribute.global_mean(tf.reduce_mean(lengths))  # over the global minibatch
