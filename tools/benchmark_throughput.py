@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ from keras import layers  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo import precision  # noqa: E402
+from ganzoo.errors import ConfigError  # noqa: E402
 
 CASES = ("keras-io-dcgan", "dcgan-digits", "gan-ring")
 #: images kept in memory per case (the pipeline cycles through them)
@@ -102,25 +104,60 @@ class TextbookGAN(keras.Model):
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-def build_pair(case, dtype, jit_compile):
-    """(ganzoo trainer, textbook reference, batch size, example shape) for one case, both compiled."""
+#: ganzoo's levers as trainer arguments / compile settings; each becomes a side of its own.
+LEVERS = {
+    "single_call": {"single_discriminator_call": True},
+    "reuse_forward": {"reuse_forward": True},
+    "single_call+reuse_forward": {"single_discriminator_call": True, "reuse_forward": True},
+    "steps_per_execution=8": {"steps_per_execution": 8},
+}
+
+
+def build_sides(case, dtype, jit_compile, levers):
+    """{side: compiled model} for one case (the reference, the reference in float32 when `dtype` is
+    not, ganzoo with its defaults, ganzoo with each lever), the batch size, the example shape and the
+    levers that do not apply (with why). Every side starts from the same initial weights."""
+    if case == "keras-io-dcgan":
+        latent_dim, batch = 128, 32
+        rates = {"discriminator": 1e-4, "generator": 1e-4}
+        networks = lambda: keras_io_networks(latent_dim=latent_dim)  # noqa: E731
+        trainer = lambda **game: ganzoo.trainers.GAN(*networks(), seed=0, **game)  # noqa: E731
+    else:
+        config = ganzoo.get_config(case)
+        latent_dim, batch = config["model"]["latent_dim"], config["data"]["batch_size"]
+        rates = {name: config["optimizer"][name]["learning_rate"] for name in ("discriminator", "generator")}
+
+        def trainer(**game):  # the entry's own seed: the same initial weights every time
+            return ganzoo.build(case, **{"training.precision": keras.config.dtype_policy().name,
+                                         **{f"model.{key}": value for key, value in game.items()}}, compile=False)
+
+        def networks():
+            twin = trainer()
+            return twin.generator, twin.discriminator
+    sides, skipped = {}, {}
     with precision.dtype_policy(dtype):
-        if case == "keras-io-dcgan":
-            latent_dim, batch = 128, 32
-            ours = ganzoo.trainers.GAN(*keras_io_networks(latent_dim=latent_dim), seed=0)
-            theirs = TextbookGAN(*keras_io_networks(latent_dim=latent_dim), latent_dim)
-            rates = {"discriminator": 1e-4, "generator": 1e-4}
-        else:
-            ours = ganzoo.build(case, **{"training.precision": dtype}, compile=False)
-            twin = ganzoo.build(case, **{"training.precision": dtype}, compile=False)  # same seed: same weights
-            latent_dim, batch = ours.latent_dim, ganzoo.get_config(case)["data"]["batch_size"]
-            theirs = TextbookGAN(twin.generator, twin.discriminator, latent_dim)
-            optimizer = ganzoo.get_config(case)["optimizer"]
-            rates = {name: optimizer[name]["learning_rate"] for name in ("discriminator", "generator")}
+        sides["reference"] = (TextbookGAN(*networks(), latent_dim), {})
+        sides["ganzoo"] = (trainer(), {})
+        for lever in levers:
+            game = {key: value for key, value in LEVERS[lever].items() if key != "steps_per_execution"}
+            settings = {key: value for key, value in LEVERS[lever].items() if key not in game}
+            try:
+                sides[f"ganzoo {lever}"] = (trainer(**game), settings)
+            except (ValueError, ConfigError) as error:
+                coupled = re.search(r"layers (\[.*?\])", str(error))
+                skipped[lever] = (f"its discriminator's layers {coupled.group(1)} couple a call's examples" if coupled
+                                  else str(error).split(". Received")[0])
+    if dtype != "float32":
+        with precision.dtype_policy("float32"):
+            sides["reference float32"] = (TextbookGAN(*networks(), latent_dim), {})
     adam = lambda name: keras.optimizers.Adam(rates[name], beta_1=0.5)  # noqa: E731
-    ours.compile(optimizers={name: adam(name) for name in rates}, jit_compile=jit_compile)
-    theirs.compile(adam("discriminator"), adam("generator"), jit_compile=jit_compile)
-    return ours, theirs, batch, tuple(ours.sample_shape)
+    for model, settings in sides.values():
+        if isinstance(model, TextbookGAN):
+            model.compile(adam("discriminator"), adam("generator"), jit_compile=jit_compile, **settings)
+        else:
+            model.compile(optimizers={player: adam(player) for player in rates}, jit_compile=jit_compile, **settings)
+    models = {name: model for name, (model, _) in sides.items()}
+    return models, batch, tuple(models["ganzoo"].sample_shape), skipped
 
 
 def update_flops(model, batch, shape):
@@ -168,39 +205,54 @@ def machine():
             "keras": keras.__version__, "devices": [d.device_type for d in tf.config.list_physical_devices()]}
 
 
-def measure(case, dtype, jit_compile, steps, repeats, warmup, seconds):
-    ours, theirs, batch, shape = build_pair(case, dtype, jit_compile)
+def measure(case, dtype, jit_compile, steps, repeats, warmup, seconds, levers=()):
+    """One row: every side's images/s over `repeats` rounds (each round runs every side once, in an order
+    rotated from round to round), the median per-round ratio of each side to the reference (and to the
+    float32 reference), FLOPs per update and GFLOP/s."""
+    models, batch, shape, skipped = build_sides(case, dtype, jit_compile, levers)
     images = np.clip(np.random.default_rng(0).normal(0, 0.5, (POOL, *shape)), -1, 1).astype(np.float32)
     dataset = tf.data.Dataset.from_tensor_slices(images).repeat().batch(batch, drop_remainder=True).prefetch(2)
-    flops = {"ganzoo": update_flops(ours, batch, shape), "reference": update_flops(theirs, batch, shape)}
-    for model in (ours, theirs):
+    flops = {name: update_flops(model, batch, shape) for name, model in models.items()}
+    for model in models.values():
         images_per_second(model, dataset, batch, warmup)  # traces and warms the caches
-    probe = images_per_second(theirs, dataset, batch, steps)
+    probe = images_per_second(models["reference"], dataset, batch, steps)
     steps = max(steps, int(np.ceil(seconds * probe / batch)))  # rounds of at least `seconds`: small nets are noisy
-    rounds = []
-    for _ in range(repeats):
-        rounds.append({"ganzoo": images_per_second(ours, dataset, batch, steps),
-                       "reference": images_per_second(theirs, dataset, batch, steps)})
+    steps = int(np.ceil(steps / 8) * 8)  # whole executions for steps_per_execution=8
+    names, rounds = list(models), []
+    for index in range(repeats):
+        order = names[index % len(names):] + names[:index % len(names)]
+        rounds.append({name: images_per_second(models[name], dataset, batch, steps) for name in order})
     row = {"case": case, "precision": dtype, "jit_compile": jit_compile, "batch": batch, "steps": steps,
-           "repeats": repeats, "rounds": rounds,
-           "ratio": statistics.median(r["ganzoo"] / r["reference"] for r in rounds)}
-    for side in ("ganzoo", "reference"):
-        speed = statistics.median(r[side] for r in rounds)
-        row[side] = {"images_per_second": speed, "gflop_per_update": flops[side] / 1e9,
-                     "gflop_per_second": flops[side] / 1e9 * speed / batch}
+           "repeats": repeats, "rounds": rounds, "not_applicable": skipped, "sides": {}}
+    for name in names:
+        speed = statistics.median(r[name] for r in rounds)
+        row["sides"][name] = {
+            "images_per_second": speed, "gflop_per_update": flops[name] / 1e9,
+            "gflop_per_second": flops[name] / 1e9 * speed / batch,
+            "ratio": statistics.median(r[name] / r["reference"] for r in rounds),
+            "ratio_range": [min(r[name] / r["reference"] for r in rounds), max(r[name] / r["reference"] for r in rounds)]}
+        if "reference float32" in models:
+            row["sides"][name]["ratio_to_float32_reference"] = statistics.median(
+                r[name] / r["reference float32"] for r in rounds)
     return row
 
 
 def markdown(report):
     limits = report["matmul_gflop_per_second"]
     lines = [f"Matmul limits: float32 {limits['float32']:.0f} GFLOP/s, bfloat16 {limits['bfloat16']:.0f} GFLOP/s.", "",
-             "| case | precision | XLA | batch | ganzoo images/s (GFLOP/s) | reference images/s (GFLOP/s) | "
-             "ratio (per-round range) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| case | precision | XLA | batch | side | images/s | GFLOP per update | GFLOP/s | ratio to the reference "
+             "(per-round range) | ratio to the float32 reference |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in report["rows"]:
-        ratios = [r["ganzoo"] / r["reference"] for r in row["rounds"]]
-        sides = [f"{row[s]['images_per_second']:.1f} ({row[s]['gflop_per_second']:.0f})" for s in ("ganzoo", "reference")]
-        lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | {row['batch']} | "
-                     f"{sides[0]} | {sides[1]} | {row['ratio']:.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |")
+        for name, side in row["sides"].items():
+            low, high = side["ratio_range"]
+            to_float32 = side.get("ratio_to_float32_reference")
+            lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | "
+                         f"{row['batch']} | {name} | {side['images_per_second']:.1f} | {side['gflop_per_update']:.2f} | "
+                         f"{side['gflop_per_second']:.0f} | {side['ratio']:.2f} ({low:.2f}-{high:.2f}) | "
+                         f"{'' if to_float32 is None else f'{to_float32:.2f}'} |")
+        for lever, why in row.get("not_applicable", {}).items():
+            lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | "
+                         f"{row['batch']} | ganzoo {lever} | not applicable: {why} | | | | |")
     return "\n".join(lines)
 
 
@@ -213,6 +265,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="more steps where a round would be shorter")
     parser.add_argument("--repeats", type=int, default=3, help="A B rounds")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--levers", nargs="*", choices=tuple(LEVERS), default=[],
+                        help="ganzoo with these settings, each as a side of its own")
     parser.add_argument("--json")
     parser.add_argument("--from-json", help="print the Markdown table of an earlier --json report and stop")
     args = parser.parse_args()
@@ -223,9 +277,10 @@ def main():
     for case in args.cases or CASES:
         for dtype in args.precision:
             for jit in args.jit:
-                row = measure(case, dtype, jit == "on", args.steps, args.repeats, args.warmup, args.seconds)
+                row = measure(case, dtype, jit == "on", args.steps, args.repeats, args.warmup, args.seconds,
+                              args.levers)
                 report["rows"].append(row)
-                print(json.dumps({k: row[k] for k in ("case", "precision", "jit_compile", "ratio", "ganzoo", "reference")}),
+                print(json.dumps({k: row[k] for k in ("case", "precision", "jit_compile", "sides", "not_applicable")}),
                       flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")

@@ -2,7 +2,8 @@
 (Miyato et al. 2018), PacGAN packing (Lin et al. 2018), minibatch standard deviation (Karras et
 al. 2018), reflection padding, dropout whose masks do not depend on the number of replicas, and the
 normalisation layers by name. All are registered serialisable, so models that use them save and load
-in safe mode."""
+in safe mode. `call_coupled_layers` names the layers that make one call on a batch differ from
+separate calls on its parts."""
 
 import keras
 from keras import ops
@@ -244,3 +245,15 @@ class ReplicaInvariantDropout(keras.layers.Dropout):
             (n,) + tuple(inputs.shape[1:]), seed=self.seed_generator, dtype=inputs.dtype), ops.shape(inputs)[0])
         keep = ops.cast(ops.greater_equal(uniform, self.rate), inputs.dtype)
         return inputs * ops.cast(1.0 / (1.0 - self.rate), inputs.dtype) * keep
+
+
+def call_coupled_layers(network):
+    """The names of the layers in `network` (nested ones included) that make one call on two batches
+    concatenated compute something other than a call on each: layers whose output for one example
+    depends on the others of the call (batch normalisation, minibatch standard deviation, packing) or
+    whose state moves on every training call (spectral normalisation's power iteration). Dropout is
+    not among them: one call draws other masks than two, from the same distribution."""
+    kinds = (keras.layers.BatchNormalization, keras.layers.SpectralNormalization, _SpectralNormalized, Packing,
+             MinibatchStdDev)
+    return [layer.name for layer in network._flatten_layers(include_self=False, recursive=True)
+            if isinstance(layer, kinds)]

@@ -18,6 +18,14 @@ the model, per-replica loss scaling, float16 loss scaling, loss trackers, the ex
 average of the inference networks and the model's random seed stream; variants write objectives,
 never loops.
 
+Forward reuse (an option, `reuse_forward=True`, for games that declare `shares_forward_passes`): an
+objective that wraps a forward pass in `shared_forward(key, compute)` lets a later phase of the same
+training step use the earlier phase's result on the same minibatch instead of computing it again. The
+earlier phase computes it under a tape of its own; the later phase's gradients flow back through that
+tape (the chain rule, so its update is the exact gradient at the value it received). It changes the
+game's update where the later phase would have drawn fresh noise (the generator's step then uses the
+latents of the discriminator's step), so it is off by default.
+
 Batches: with k = the largest `repeats` of any phase, the dataset batch holds k * m examples and is
 split into k minibatches of m; repeat i of any phase uses minibatch i. A remainder that does not
 divide by k is dropped. `real_batch_size(m)` tells a data pipeline what to ask for.
@@ -54,6 +62,9 @@ class AdversarialTrainer(keras.Model):
             than over each replica's share; None (the default) synchronises it when the trainer is built
             under a strategy with more than one replica, which makes training independent of the
             replica count. Set when the trainer is built.
+        reuse_forward: a later phase of a training step receives a forward pass an earlier one made on
+            the same minibatch instead of computing it again (see the module's docstring; for games with
+            `shares_forward_passes`).
     """
 
     #: The networks the game needs: "latent" (G: z -> x, D: x -> logit), "joint" (also an encoder
@@ -85,6 +96,10 @@ class AdversarialTrainer(keras.Model):
     #: needs the non-finite values to lower its scale.
     replaces_nonfinite_gradients = False
 
+    #: Whether the game's objectives mark forward passes with `shared_forward`, so that `reuse_forward`
+    #: can save one; trainers that do not refuse the option.
+    shares_forward_passes = False
+
     #: Whether `d_loss` is -V(D, G) of the game, so that (V + log 4) / 2 estimates the JSD (Goodfellow
     #: et al. 2014, Theorem 1); monitors log the estimate only then.
     @property
@@ -105,8 +120,17 @@ class AdversarialTrainer(keras.Model):
         """Whether the second part of an example is a class label (class-conditional games)."""
         return tuple(self.example_parts) == ("samples", "labels")
 
-    def __init__(self, *, seed=None, ema=None, synchronized_batch_norm=None, **kwargs):
+    def __init__(self, *, seed=None, ema=None, synchronized_batch_norm=None, reuse_forward=False, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(reuse_forward, bool):
+            raise ValueError(f"reuse_forward must be True or False. Received: reuse_forward={reuse_forward!r}")
+        if reuse_forward and not self.shares_forward_passes:
+            raise ValueError(f"{type(self).__name__} has no forward pass that two of its phases share, so "
+                             f"reuse_forward cannot save one. Received: reuse_forward=True")
+        self.reuse_forward = reuse_forward
+        object.__setattr__(self, "_running", None)  # the phase run_phase is in, while tracing; not tracked
+        object.__setattr__(self, "_repeat", None)  # the index of the minibatch train_step's phase is on
+        object.__setattr__(self, "_kept_forwards", {})  # (key, repeat) -> _KeptForward, within one step
         if synchronized_batch_norm not in (None, True, False):
             raise ValueError(f"synchronized_batch_norm must be True, False or None (synchronised under a strategy). "
                              f"Received: synchronized_batch_norm={synchronized_batch_norm!r}")
@@ -311,12 +335,16 @@ class AdversarialTrainer(keras.Model):
 
     def train_step(self, data):
         minibatches = self.split_minibatches(self._examples(data), self.steps_per_train_step)
+        self._kept_forwards.clear()
         for phase in self.phases():
             for repeat in range(phase.repeats):
+                object.__setattr__(self, "_repeat", repeat if phase.every == 1 else None)
                 if phase.every == 1:
                     self.run_phase(phase, minibatches[repeat])
                 else:
                     self._run_phase_when_due(phase, minibatches[repeat])
+        object.__setattr__(self, "_repeat", None)
+        self._kept_forwards.clear()
         if self._ema is not None:
             self._ema.update(self.step_counter, tf.shape(tf.nest.flatten(minibatches[0])[0])[0])
         self.step_counter.assign_add(1)
@@ -328,11 +356,16 @@ class AdversarialTrainer(keras.Model):
         variables = self._player_variables(player)
         optimizer = self.player_optimizers[player.name]
         with tf.GradientTape() as tape:
-            loss, logs = phase.objective(real_minibatch)
+            running = _RunningPhase(phase, self._repeat, tape)  # the minibatch's index keys shared passes
+            object.__setattr__(self, "_running", running)
+            try:
+                loss, logs = phase.objective(real_minibatch)
+            finally:
+                object.__setattr__(self, "_running", None)
             scaled_loss = distribute.scale_loss_for_replicas(tf.cast(loss, tf.float32))
             if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
                 scaled_loss = optimizer.scale_loss(scaled_loss)  # float16: keeps small gradients from underflow
-        gradients = tape.gradient(scaled_loss, variables)
+        gradients = self._gradients(tape, scaled_loss, variables, running.received)
         if self.replaces_nonfinite_gradients and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             gradients = [replace_nonfinite(gradient) for gradient in gradients]
         # A variable the phase's loss does not depend on (D's output bias under R1, G's toRGB biases under
@@ -341,6 +374,44 @@ class AdversarialTrainer(keras.Model):
         optimizer.apply([gradient for gradient, _ in used], [variable for _, variable in used])
         self._track(logs, phase)
         return logs
+
+    @staticmethod
+    def _gradients(tape, loss, variables, received):
+        """d loss / d variables, through the forward passes the phase received from an earlier phase
+        (`received`: `_KeptForward`s): their values' gradients are carried back along the tapes that
+        recorded them."""
+        values = [tf.nest.flatten(kept.value) for kept in received]
+        gradients = tape.gradient(loss, variables + [t for flat in values for t in flat])
+        direct, upstream = gradients[:len(variables)], gradients[len(variables):]
+        for kept, flat in zip(received, values):
+            upstream_here, upstream = upstream[:len(flat)], upstream[len(flat):]
+            through = kept.tape.gradient(flat, variables, output_gradients=[
+                tf.zeros_like(t) if g is None else g for t, g in zip(flat, upstream_here)])
+            direct = [a if b is None else b if a is None else a + b for a, b in zip(direct, through)]
+        return direct
+
+    def shared_forward(self, key, compute):
+        """`compute()`, a forward pass that more than one phase of a training step makes on the same
+        minibatch (e.g. the generator's fakes), marked so that `reuse_forward` can make it once.
+
+        With `reuse_forward` off, or outside a training step's phases, this is `compute()`. With it on,
+        the first phase to ask in a training step computes it (under a tape of its own, so that later
+        phases can differentiate through it) and a later phase on the same minibatch receives that value
+        instead of computing again; a phase that asks twice (its repeats) computes each time."""
+        running = self._running
+        if not self.reuse_forward or running is None or running.repeat is None:
+            return compute()
+        slot = (key, running.repeat)
+        kept = self._kept_forwards.get(slot)
+        if kept is not None and kept.phase is not running.phase:
+            for tensor in tf.nest.flatten(kept.value):
+                running.tape.watch(tensor)
+            running.received.append(kept)
+            return kept.value
+        with tf.GradientTape(persistent=True) as tape:
+            value = compute()
+        self._kept_forwards[slot] = _KeptForward(running.phase, value, tape)
+        return value
 
     def _track(self, logs, phase):
         """Adds a phase's logs to the running-mean trackers (and notes, while tracing, which phase
@@ -474,6 +545,23 @@ class AdversarialTrainer(keras.Model):
         config["seed"] = self.seed
         if self.synchronized_batch_norm is not None:
             config["synchronized_batch_norm"] = self.synchronized_batch_norm
+        if self.reuse_forward:
+            config["reuse_forward"] = True
         if self.ema_settings is not None:
             config["ema"] = dict(self.ema_settings)
         return config
+
+
+class _RunningPhase:
+    """The phase `run_phase` is tracing: its tape, and the kept forward passes it received."""
+
+    def __init__(self, phase, repeat, tape):
+        self.phase, self.repeat, self.tape, self.received = phase, repeat, tape, []
+
+
+class _KeptForward:
+    """A forward pass kept for later phases of a training step: the phase that made it, its value
+    and the (persistent) tape that recorded it."""
+
+    def __init__(self, phase, value, tape):
+        self.phase, self.value, self.tape = phase, value, tape

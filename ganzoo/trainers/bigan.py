@@ -35,6 +35,7 @@ class BiGAN(GAN):
     metric_names = GAN.metric_names + ("x_reconstruction_error", "z_reconstruction_error")
     inference_networks = ("generator", "encoder")
     layout = "joint"
+    shares_forward_passes = False  # its objectives make their own passes of G and E
 
     def __init__(self, generator, discriminator, encoder, *, loss="non_saturating", latent_distribution="uniform",
                  **kwargs):

@@ -7,6 +7,7 @@ from keras import ops
 
 from ganzoo import distribute
 from ganzoo.losses import get_loss_family
+from ganzoo.networks.layers import call_coupled_layers
 from ganzoo.regularizers import gradient_penalty, interpolate
 from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player, check_functional
 
@@ -31,15 +32,26 @@ class GAN(AdversarialTrainer):
         gradient_penalty_weight: lambda of the WGAN-GP penalty on the discriminator (0 = none); any
             loss family may use it (see `ganzoo.regularizers`).
         seed: seeds the model's random stream (latents drawn inside `train_step`).
+        single_discriminator_call: whether the discriminator step calls D once on real and fake
+            concatenated (the keras.io recipe) rather than once on each. The update is the same
+            whenever D treats every example on its own (no batch norm, spectral norm, minibatch std or
+            packing: `ganzoo.networks.layers.call_coupled_layers`), and True with such a layer is
+            refused; dropout in D then draws other masks from the same distribution. Default False.
+        reuse_forward: the generator's step reuses the fakes (and their forward pass) of the
+            discriminator's step on the same minibatch instead of generating new ones from fresh
+            latents: one generator forward pass fewer per step, but the generator step then sees the
+            latents the discriminator was just trained on, which Algorithm 1 does not do. Default False.
 
     Reported: d_loss, g_loss, mean D(x) and D(G(z)) (sigmoid of the logits), and when used the
     gradient penalty and, for the Wasserstein loss, the critic's estimate E[D(x)] - E[D(G(z))].
     """
 
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    shares_forward_passes = True
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", discriminator_steps=1,
-                 latent_distribution="normal", gradient_penalty_weight=0.0, seed=None, **kwargs):
+                 latent_distribution="normal", gradient_penalty_weight=0.0, single_discriminator_call=False,
+                 seed=None, **kwargs):
         check_functional(type(self).__name__, generator=generator, discriminator=discriminator)
         super().__init__(seed=seed, **kwargs)
         self.loss_family = get_loss_family(loss)
@@ -61,6 +73,16 @@ class GAN(AdversarialTrainer):
         if generator_output != discriminator_input:
             raise ValueError(f"The generator's output shape must be the discriminator's input shape. Received: "
                              f"generator output {generator_output}, discriminator input {discriminator_input}")
+        if not isinstance(single_discriminator_call, bool):
+            raise ValueError(f"single_discriminator_call must be True or False. "
+                             f"Received: single_discriminator_call={single_discriminator_call!r}")
+        coupled = call_coupled_layers(discriminator) if single_discriminator_call else []
+        if coupled:
+            raise ValueError(f"single_discriminator_call=True would change the update: the discriminator's layers "
+                             f"{coupled} treat a call's examples together (batch statistics, groups) or move on "
+                             f"every call, so one call on real and fake is not two calls. Received a discriminator "
+                             f"with them; use single_discriminator_call=False")
+        self.single_discriminator_call = single_discriminator_call
         self.generator = generator
         self.discriminator = discriminator
         self.loss = loss
@@ -94,11 +116,25 @@ class GAN(AdversarialTrainer):
     def discriminate(self, samples, condition, training=True):
         return self.discriminator(samples, training=training)
 
+    def training_fakes(self, real, condition):
+        """The fakes a training phase pits against minibatch `real` (one per real example): generated
+        once per step for both players under `reuse_forward`."""
+        return self.shared_forward("fakes", lambda: self.generate_fake(ops.shape(real)[0], condition))
+
+    def discriminate_real_and_fake(self, real, fake, condition):
+        """(D's logits on `real`, on `fake`), from one call on both when `single_discriminator_call`."""
+        if not self.single_discriminator_call:
+            return self.discriminate(real, condition), self.discriminate(fake, condition)
+        both = tf.concat([real, tf.cast(fake, real.dtype)], axis=0)
+        conditions = None if condition is None else tf.nest.map_structure(
+            lambda part: tf.concat([part, part], axis=0), condition)
+        logits = self.discriminate(both, conditions)
+        return logits[:ops.shape(real)[0]], logits[ops.shape(real)[0]:]
+
     def discriminator_objective(self, batch):
         real, condition = self.split_condition(batch)
-        fake = ops.stop_gradient(self.generate_fake(ops.shape(real)[0], condition))
-        real_logits = self.discriminate(real, condition)
-        fake_logits = self.discriminate(fake, condition)
+        fake = ops.stop_gradient(self.training_fakes(real, condition))
+        real_logits, fake_logits = self.discriminate_real_and_fake(real, fake, condition)
         loss = self.loss_family.discriminator_loss(real_logits, fake_logits)
         logs = {"d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
         if self.loss == "wasserstein":
@@ -113,7 +149,7 @@ class GAN(AdversarialTrainer):
 
     def generator_objective(self, batch):
         real, condition = self.split_condition(batch)
-        fake = self.generate_fake(ops.shape(real)[0], condition)
+        fake = self.training_fakes(real, condition)
         loss = self.loss_family.generator_loss(self.discriminate(fake, condition))
         return loss, {"g_loss": loss}
 
@@ -162,6 +198,8 @@ class GAN(AdversarialTrainer):
             latent_distribution=self.latent_distribution,
             gradient_penalty_weight=self.gradient_penalty_weight,
         )
+        if self.single_discriminator_call:
+            config["single_discriminator_call"] = True
         return config
 
     @classmethod

@@ -56,6 +56,8 @@ class StyleGAN2(GAN):
 
     optimizer_defaults = {"learning_rate": 0.0025, "beta_1": 0.0, "beta_2": 0.99}  # ADA's cifar and paper256
     replaces_nonfinite_gradients = True
+    #: Its generator step draws its own styles (it tracks their w), so no forward pass is shared.
+    shares_forward_passes = False
     #: `generate`, `ganzoo sample` and `ganzoo evaluate` take a truncation psi.
     supports_truncation = True
 

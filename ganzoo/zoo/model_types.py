@@ -177,17 +177,21 @@ def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layou
 
 # Defaults of the trainers' own options (loss, discriminator steps, penalty weights, optimiser settings)
 # are read from the trainer classes by the config schema; the Fields below give types and bounds.
-_GRADIENT_PENALTY = Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)")
+#: The options of the GAN family (GAN, DCGAN, WGAN-GP, conditional GAN).
+_GAN_OPTIONS = {
+    "gradient_penalty_weight": Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)"),
+    "single_discriminator_call": Field(bool, False, help="D called once on real and fake concatenated (the same "
+                                                         "update; only for a D without batch norm, spectral norm, "
+                                                         "minibatch std or packing)"),
+    "reuse_forward": Field(bool, False, help="G's step reuses the fakes of D's step (one G forward pass fewer; "
+                                             "G then trains on the latents D just saw, unlike Algorithm 1)"),
+}
 
-register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"),
-                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
-register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",),
-                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
-register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"),
-                    options={"gradient_penalty_weight": _GRADIENT_PENALTY})
+register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"), options=_GAN_OPTIONS)
+register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",), options=_GAN_OPTIONS)
+register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"), options=_GAN_OPTIONS)
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
-                    options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"),
-                             "gradient_penalty_weight": _GRADIENT_PENALTY})
+                    options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"), **_GAN_OPTIONS})
 register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"))
 
 
