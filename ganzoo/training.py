@@ -123,7 +123,7 @@ def _train(config, run_dir, strategy, overwrite, accept_changes, verbose, tensor
                 writes / TENSORBOARD_DIR, image_every_steps=image_every_steps, reference=reference,
                 metrics_fn=quality_monitor(model, data_config, monitored, source.features),
                 metrics_every_epochs=metrics_every_epochs, examples=examples,
-                logged_steps=logged))
+                logged_steps=logged, reconstruction_inputs=reconstruction_inputs))
         callbacks.append(schedule)  # last: a backup never runs ahead of the history and logs it covers
         _fit_from_step(model, config, source, steps_per_epoch, callbacks, stop, verbose)
         schedule.backup()

@@ -12,7 +12,7 @@ import tensorflow as tf
 from ganzoo import networks
 from ganzoo.cli import main
 from ganzoo.evaluation import Request
-from ganzoo.evaluation.inversion import inversion_rows
+from ganzoo.evaluation.inversion import inversion_measures, inversion_rows
 from ganzoo.held_out import held_out_labelled
 from ganzoo.metrics import nearest_neighbour_accuracy
 from ganzoo.metrics.representation import untrained_copy
@@ -57,6 +57,21 @@ def test_inversion_rows_are_exact_for_a_bigan_whose_networks_invert_each_other()
     assert rows["knn_accuracy"]["n_real"] == 400 and rows["knn_accuracy"]["n_reference"] == 400
     with pytest.raises(Exception, match="digits"):
         inversion_rows(model, ["reconstruction_class_accuracy_digits"], Request(n=10, seed=0, data={"name": "ring"}))
+
+
+def test_inversion_measures_take_any_encoder_decoder_pair():
+    """The one protocol `ganzoo evaluate` and tools/benchmark_bigan_features.py run, on plain functions:
+    an exact inverse pair scores zero errors, a decoder that forgets scores the data's second moment."""
+    a = np.array([[2.0, 1.0], [0.0, 0.5]])
+    data = held_out_labelled("ring", (2,), 300, 1)
+    z = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    exact = inversion_measures(lambda x: x @ np.linalg.inv(a).T, lambda c: c @ a.T, data, z=z)
+    assert exact["x_reconstruction_error"] == pytest.approx(0.0, abs=1e-12)
+    assert exact["z_reconstruction_error"] == pytest.approx(0.0, abs=1e-12)
+    assert (exact["n_query"], exact["n_reference"]) == (300, 300) and "reconstruction_class_accuracy" not in exact
+    forgetful = inversion_measures(lambda x: np.zeros((len(x), 1)), lambda c: np.zeros((len(c), 2)), data, z=z)
+    assert forgetful["x_reconstruction_error"] == pytest.approx(float(np.mean(data[2] ** 2)))
+    assert forgetful["z_reconstruction_error"] == pytest.approx(float(np.mean(z ** 2)))
 
 
 def test_untrained_copy_is_the_network_as_it_started():

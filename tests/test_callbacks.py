@@ -72,3 +72,23 @@ def test_a_plain_fit_draws_progress_pictures_for_every_game(game, tmp_path):
     first, last = (tf.image.decode_png(event.tensor_proto.string_val[2]).numpy() for event in (pictures[0],
                                                                                                pictures[-1]))
     assert first.ndim == 3 and first.shape == last.shape and first.std() > 0
+    assert "reconstructions" not in events.Tags()["tensors"]  # drawn only when given held-out inputs
+
+
+def test_bigan_reconstructions_are_drawn_beside_the_samples(tmp_path):
+    """x | G(E(x)) of fixed held-out inputs at every picture step, as `ganzoo train` passes them."""
+    from ganzoo import held_out, pictures
+    from ganzoo.zoo.registry import build_from_config, training_dataset
+    from tests.trainers.test_mixed_precision import GAME_ENTRIES
+    from tests.zoo.test_registry import _tiny_config
+
+    config = _tiny_config(GAME_ENTRIES["bigan"])
+    model = build_from_config(config)
+    inputs = held_out.reconstruction_inputs(config["data"]["name"], model.sample_shape, n=16)
+    model.fit(training_dataset(config, model), epochs=1, steps_per_epoch=2, verbose=0,
+              callbacks=[GANTensorBoard(tmp_path, image_every_steps=1, num_samples=4, reconstruction_inputs=inputs)])
+    events = EventAccumulator(str(next(tmp_path.glob("events.*"))), size_guidance={"tensors": 0}).Reload()
+    drawn = events.Tensors("reconstructions")
+    assert [event.step for event in drawn] == [event.step for event in events.Tensors("samples")] == [1, 2]
+    last = tf.image.decode_png(drawn[-1].tensor_proto.string_val[2]).numpy()
+    np.testing.assert_array_equal(last, np.asarray(pictures.reconstruction_picture(model, inputs)))

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -124,3 +126,17 @@ def test_distribution_benchmark_times_one_device_against_mirrored(tmp_path):
     row, = json.loads(report.read_text())["rows"]
     assert (row["entry"], row["replicas"], row["global_batch"], row["per_replica_batch"]) == ("gan-ring", 2, 512, 256)
     assert len(row["rounds"]) == 2 and row["one_device"] > 0 and row["mirrored"] > 0
+
+
+def test_device_check_stops_in_one_line_without_a_gpu(tmp_path):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU: the check would run")
+    result = subprocess.run(["bash", str(ROOT / "tools" / "device_check.sh"), str(tmp_path / "out")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "PYTHON": sys.executable, "DEVICE_CHECK_ALLOW_CPU": "0"})
+    assert result.returncode == 2
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("device_check: TensorFlow ") and "sees no GPU on this machine" in message
+    assert "DEVICE_CHECK_ALLOW_CPU=1" in message and not (tmp_path / "out" / "parts.txt").exists()

@@ -10,6 +10,8 @@ with the training split as the reference set:
 - the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?), beside
   G after the untrained encoder (what E's training adds) and the autoencoder's;
 - the error of E(G(z)) against z at the first and the last epoch (does E learn to invert G?).
+Every pair (BiGAN's E and G, the untrained E with BiGAN's G, the autoencoder) is measured by
+`ganzoo.evaluation.inversion.inversion_measures`, the protocol `ganzoo evaluate` reports for a BiGAN.
 
     python tools/benchmark_bigan_features.py --seed 0 [--json out.json]
 """
@@ -25,9 +27,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import ganzoo  # noqa: E402
+from ganzoo.evaluation.inversion import inversion_measures, predictor  # noqa: E402
 from ganzoo.metrics import nearest_neighbour_accuracy  # noqa: E402
 from ganzoo.metrics.representation import untrained_copy  # noqa: E402
-from ganzoo.metrics.digits import DigitsClassifier, class_accuracy  # noqa: E402
+from ganzoo.metrics.digits import DigitsClassifier  # noqa: E402
 from ganzoo.zoo.model_types import ARCHITECTURES  # noqa: E402
 from ganzoo.zoo.registry import build_optimizer, training_dataset  # noqa: E402
 
@@ -73,34 +76,28 @@ def main():
 
     bigan, history, bigan_cpu = train_bigan(config)
     encoder, generator, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
-    untrained_encoder = untrained_copy(bigan.encoder)  # E's seeded initial weights, never trained
     classifier = DigitsClassifier()
-
-    def encode(network, x):
-        return np.asarray(network.predict(x, batch_size=256, verbose=0))
-
+    data = (train_x, train_y, test_x, test_y)
+    z = np.asarray(bigan.sample_latents(2000, seed=12345))
+    generate = predictor(bigan.generator)
+    pairs = {"bigan": (bigan.encode, generate),
+             "untrained_encoder": (predictor(untrained_copy(bigan.encoder)), generate),  # E's seeded initial weights
+             "autoencoder": (predictor(encoder), predictor(generator))}
+    measured = {name: inversion_measures(encode, decode, data, z=z, classifier=classifier)
+                for name, (encode, decode) in pairs.items()}
     results = {"entry": args.entry, "seed": args.seed, "n_test": len(test_y), "n_reference": len(train_y),
                "epochs": config["training"]["epochs"], "bigan_cpu_seconds": bigan_cpu,
-               "autoencoder_cpu_seconds": autoencoder_cpu}
-    for name, features in (("pixels", (train_x, test_x)),
-                           ("untrained_encoder", (encode(untrained_encoder, train_x), encode(untrained_encoder, test_x))),
-                           ("autoencoder", (encode(encoder, train_x), encode(encoder, test_x))),
-                           ("bigan", (bigan.encode(train_x), bigan.encode(test_x)))):
-        results[f"knn_accuracy_{name}"] = nearest_neighbour_accuracy(features[0], train_y, features[1], test_y)[0]
-    results["reconstruction_class_accuracy_bigan"] = class_accuracy(classifier, bigan.reconstruct(test_x),
-                                                                    test_y)["accuracy"]
-    results["reconstruction_class_accuracy_untrained_encoder"] = class_accuracy(  # G after E's initial weights
-        classifier, encode(bigan.generator, encode(untrained_encoder, test_x)), test_y)["accuracy"]
-    autoencoded = encode(generator, encode(encoder, test_x))
-    results["reconstruction_class_accuracy_autoencoder"] = class_accuracy(classifier, autoencoded, test_y)["accuracy"]
-    results["reconstruction_mse_bigan"] = float(np.mean((bigan.reconstruct(test_x) - test_x) ** 2))
-    results["reconstruction_mse_autoencoder"] = float(np.mean((autoencoded - test_x) ** 2))
+               "autoencoder_cpu_seconds": autoencoder_cpu,
+               "knn_accuracy_pixels": nearest_neighbour_accuracy(train_x, train_y, test_x, test_y)[0]}
+    for name, measures in measured.items():
+        results[f"knn_accuracy_{name}"] = measures["knn_accuracy"]
+        results[f"reconstruction_class_accuracy_{name}"] = measures["reconstruction_class_accuracy"]
+        results[f"reconstruction_mse_{name}"] = measures["x_reconstruction_error"]
+        results[f"z_reconstruction_error_{name}_n2000"] = measures["z_reconstruction_error"]
+    results["z_reconstruction_error_final_n2000"] = measured["bigan"]["z_reconstruction_error"]
     results["z_reconstruction_error_by_epoch"] = [float(v) for v in history["z_reconstruction_error"]]
     results["x_reconstruction_error_by_epoch"] = [float(v) for v in history["x_reconstruction_error"]]
-    z = bigan.sample_latents(2000, seed=12345)
-    results["z_reconstruction_error_final_n2000"] = float(np.mean((bigan.encode(bigan.generator.predict(
-        z, verbose=0)) - np.asarray(z)) ** 2))
-    results["z_prior_variance"] = float(np.var(np.asarray(z)))  # the error of always answering E = 0
+    results["z_prior_variance"] = float(np.var(z))  # the error of always answering E = 0
     print(json.dumps(results, indent=1))
     if args.json:
         with open(args.json, "w") as file:

@@ -15,7 +15,11 @@ and TensorFlow version.
 Cases: `keras-io-dcgan` (the keras.io networks at 64x64x3, latent 128, batch 32, Adam 1e-4; the
 generator ends in tanh and the discriminator in a logit, as ganzoo's losses take them), and the zoo
 entries `dcgan-digits` and `gan-ring` with their own networks and batch sizes. `--precision` builds
-the networks of both sides under that Keras dtype policy; `--jit` compiles both sides with XLA.
+the networks of both sides under that Keras dtype policy (under bfloat16 the float32 reference runs
+too); `--jit` compiles both sides with XLA. `--levers` adds ganzoo with each named setting as a side of
+its own. `pix2pix-edges2digits`, `cyclegan-digits` and `stylegan2-digits` have no textbook loop here:
+they are timed alone, as the entry builds and compiles them, on their own training stream (levers
+against the entry's defaults).
 
     python tools/benchmark_throughput.py --json docs/benchmarks/throughput.json
     python tools/benchmark_throughput.py keras-io-dcgan --precision float32 mixed_bfloat16 --repeats 5
@@ -41,8 +45,13 @@ from keras import layers  # noqa: E402
 import ganzoo  # noqa: E402
 from ganzoo import precision  # noqa: E402
 from ganzoo.errors import ConfigError  # noqa: E402
+from ganzoo.zoo import registry  # noqa: E402
 
-CASES = ("keras-io-dcgan", "dcgan-digits", "gan-ring")
+#: Cases with a textbook reference beside ganzoo (latent GANs with one generator and one discriminator).
+REFERENCED = ("keras-io-dcgan", "dcgan-digits", "gan-ring")
+#: Zoo entries timed on their own training stream, ganzoo alone (no textbook loop to compare with).
+UNREFERENCED = ("pix2pix-edges2digits", "cyclegan-digits", "stylegan2-digits")
+CASES = REFERENCED + UNREFERENCED
 #: images kept in memory per case (the pipeline cycles through them)
 POOL = 256
 
@@ -113,10 +122,38 @@ LEVERS = {
 }
 
 
+def build_unreferenced(case, dtype, jit_compile, levers):
+    """({side: model} of ganzoo as the entry builds and compiles it, with each lever that applies), the
+    examples per step, the entry's own training stream and the levers that do not apply."""
+    sides, skipped = {}, {}
+    for lever in ("", *levers):
+        overrides = {"training.precision": dtype, "training.jit_compile": jit_compile,
+                     **{(f"training.{key}" if key == "steps_per_execution" else f"model.{key}"): value
+                        for key, value in (LEVERS[lever].items() if lever else ())}}
+        try:
+            model = ganzoo.build(case, **overrides)
+        except (ValueError, ConfigError) as error:
+            why = str(error).split(". Expected")[0].split(". Received")[0]
+            skipped[lever] = why.split(".yaml: ", 1)[-1]  # without the config's path
+            continue
+        sides[f"ganzoo {lever}" if lever else "ganzoo"] = model
+    config = ganzoo.get_config(case)
+    batch = sides["ganzoo"].real_batch_size(config["data"]["batch_size"])
+    return sides, batch, registry.training_stream(config, sides["ganzoo"]), skipped
+
+
+def random_images(shape, batch):
+    """An endless dataset of POOL random images in [-1, 1], batched."""
+    images = np.clip(np.random.default_rng(0).normal(0, 0.5, (POOL, *shape)), -1, 1).astype(np.float32)
+    return tf.data.Dataset.from_tensor_slices(images).repeat().batch(batch, drop_remainder=True).prefetch(2)
+
+
 def build_sides(case, dtype, jit_compile, levers):
     """{side: compiled model} for one case (the reference, the reference in float32 when `dtype` is
-    not, ganzoo with its defaults, ganzoo with each lever), the batch size, the example shape and the
+    not, ganzoo with its defaults, ganzoo with each lever), the examples per step, the dataset and the
     levers that do not apply (with why). Every side starts from the same initial weights."""
+    if case in UNREFERENCED:
+        return build_unreferenced(case, dtype, jit_compile, levers)
     if case == "keras-io-dcgan":
         latent_dim, batch = 128, 32
         rates = {"discriminator": 1e-4, "generator": 1e-4}
@@ -157,21 +194,29 @@ def build_sides(case, dtype, jit_compile, levers):
         else:
             model.compile(optimizers={player: adam(player) for player in rates}, jit_compile=jit_compile, **settings)
     models = {name: model for name, (model, _) in sides.items()}
-    return models, batch, tuple(models["ganzoo"].sample_shape), skipped
+    return models, batch, random_images(tuple(models["ganzoo"].sample_shape), batch), skipped
 
 
-def update_flops(model, batch, shape):
-    """Floating-point operations of one traced `train_step` on a batch, as TensorFlow's profiler counts
-    them (convolutions, their gradients, matmuls, elementwise ops with registered statistics)."""
-    concrete = tf.function(model.train_step).get_concrete_function(tf.TensorSpec((batch, *shape), tf.float32))
+def update_flops(model, dataset, batch):
+    """Floating-point operations of one traced `train_step` on a batch of `dataset`, as TensorFlow's
+    profiler counts them (convolutions, their gradients, matmuls, elementwise ops with registered
+    statistics)."""
+    spec = tf.nest.map_structure(lambda s: tf.TensorSpec((batch, *s.shape[1:]), s.dtype), dataset.element_spec)
+    concrete = tf.function(model.train_step).get_concrete_function(spec)
     options = (tf.compat.v1.profiler.ProfileOptionBuilder(tf.compat.v1.profiler.ProfileOptionBuilder.float_operation())
                .with_empty_output().build())
     return int(tf.compat.v1.profiler.profile(graph=concrete.graph, options=options).total_float_ops)
 
 
-def images_per_second(model, dataset, batch, steps):
-    start = time.perf_counter()
+def images_per_second(model, dataset, batch, steps, cpu=None):
+    """Training images per wall-clock second over `steps` steps of `model.fit`; when `cpu` is a list,
+    images per CPU-second of this process (all its threads) are appended to it: on a virtual machine
+    whose wall-clock speed moves from minute to minute, the CPU time a step costs is the steadier
+    measure of the work it does."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    if cpu is not None:
+        cpu.append(batch * steps / (time.process_time() - start_cpu))
     return batch * steps / (time.perf_counter() - start)
 
 
@@ -209,28 +254,34 @@ def measure(case, dtype, jit_compile, steps, repeats, warmup, seconds, levers=()
     """One row: every side's images/s over `repeats` rounds (each round runs every side once, in an order
     rotated from round to round), the median per-round ratio of each side to the reference (and to the
     float32 reference), FLOPs per update and GFLOP/s."""
-    models, batch, shape, skipped = build_sides(case, dtype, jit_compile, levers)
-    images = np.clip(np.random.default_rng(0).normal(0, 0.5, (POOL, *shape)), -1, 1).astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices(images).repeat().batch(batch, drop_remainder=True).prefetch(2)
-    flops = {name: update_flops(model, batch, shape) for name, model in models.items()}
+    models, batch, dataset, skipped = build_sides(case, dtype, jit_compile, levers)
+    flops = {name: update_flops(model, dataset, batch) for name, model in models.items()}
     for model in models.values():
         images_per_second(model, dataset, batch, warmup)  # traces and warms the caches
-    probe = images_per_second(models["reference"], dataset, batch, steps)
+    baseline = "reference" if "reference" in models else "ganzoo"
+    probe = images_per_second(models[baseline], dataset, batch, steps)
     steps = max(steps, int(np.ceil(seconds * probe / batch)))  # rounds of at least `seconds`: small nets are noisy
     steps = int(np.ceil(steps / 8) * 8)  # whole executions for steps_per_execution=8
-    names, rounds = list(models), []
+    names, rounds, cpu_rounds = list(models), [], []
     for index in range(repeats):
         order = names[index % len(names):] + names[:index % len(names)]
-        rounds.append({name: images_per_second(models[name], dataset, batch, steps) for name in order})
+        rounds.append({})
+        cpu_rounds.append({})
+        for name in order:
+            cpu = []
+            rounds[-1][name] = images_per_second(models[name], dataset, batch, steps, cpu)
+            cpu_rounds[-1][name] = cpu[0]
     row = {"case": case, "precision": dtype, "jit_compile": jit_compile, "batch": batch, "steps": steps,
-           "repeats": repeats, "rounds": rounds, "not_applicable": skipped, "sides": {}}
+           "repeats": repeats, "rounds": rounds, "cpu_rounds": cpu_rounds, "not_applicable": skipped, "sides": {}}
     for name in names:
         speed = statistics.median(r[name] for r in rounds)
+        ratios = [r[name] / r[baseline] for r in rounds]
         row["sides"][name] = {
             "images_per_second": speed, "gflop_per_update": flops[name] / 1e9,
             "gflop_per_second": flops[name] / 1e9 * speed / batch,
-            "ratio": statistics.median(r[name] / r["reference"] for r in rounds),
-            "ratio_range": [min(r[name] / r["reference"] for r in rounds), max(r[name] / r["reference"] for r in rounds)]}
+            "ratio_to": baseline, "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)],
+            "images_per_cpu_second": statistics.median(r[name] for r in cpu_rounds),
+            "cpu_ratio": statistics.median(r[name] / r[baseline] for r in cpu_rounds)}
         if "reference float32" in models:
             row["sides"][name]["ratio_to_float32_reference"] = statistics.median(
                 r[name] / r["reference float32"] for r in rounds)
@@ -241,18 +292,21 @@ def markdown(report):
     limits = report["matmul_gflop_per_second"]
     lines = [f"Matmul limits: float32 {limits['float32']:.0f} GFLOP/s, bfloat16 {limits['bfloat16']:.0f} GFLOP/s.", "",
              "| case | precision | XLA | batch | side | images/s | GFLOP per update | GFLOP/s | ratio to the reference "
-             "(per-round range) | ratio to the float32 reference |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "(per-round range) | ratio to the float32 reference | images per CPU-s (ratio) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in report["rows"]:
         for name, side in row["sides"].items():
             low, high = side["ratio_range"]
             to_float32 = side.get("ratio_to_float32_reference")
+            versus = "" if side.get("ratio_to", "reference") == "reference" else f" vs {side['ratio_to']}"
             lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | "
                          f"{row['batch']} | {name} | {side['images_per_second']:.1f} | {side['gflop_per_update']:.2f} | "
-                         f"{side['gflop_per_second']:.0f} | {side['ratio']:.2f} ({low:.2f}-{high:.2f}) | "
-                         f"{'' if to_float32 is None else f'{to_float32:.2f}'} |")
+                         f"{side['gflop_per_second']:.0f} | {side['ratio']:.2f} ({low:.2f}-{high:.2f}){versus} | "
+                         f"{'' if to_float32 is None else f'{to_float32:.2f}'} | "
+                         f"{side.get('images_per_cpu_second', float('nan')):.1f} ({side.get('cpu_ratio', float('nan')):.2f}) |")
         for lever, why in row.get("not_applicable", {}).items():
             lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | "
-                         f"{row['batch']} | ganzoo {lever} | not applicable: {why} | | | | |")
+                         f"{row['batch']} | ganzoo {lever} | not applicable: {why} | | | | | |")
     return "\n".join(lines)
 
 
@@ -280,10 +334,10 @@ def main():
                 row = measure(case, dtype, jit == "on", args.steps, args.repeats, args.warmup, args.seconds,
                               args.levers)
                 report["rows"].append(row)
+                if args.json:  # after every row: a run cut short keeps what it measured
+                    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
                 print(json.dumps({k: row[k] for k in ("case", "precision", "jit_compile", "sides", "not_applicable")}),
                       flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
     print(markdown(report))
 
 

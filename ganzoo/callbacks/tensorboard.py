@@ -47,10 +47,13 @@ class GANTensorBoard(keras.callbacks.Callback):
     The picture suits the model's layout (`ganzoo.pictures.progress_picture`): samples from latents
     fixed by `seed` (with `reference` 2D points drawn under 2D samples), or translation rows of the
     fixed `examples` (an `ImagePairs`; fixed noise images when none are given). Works for every game
-    given to a plain `model.fit`."""
+    given to a plain `model.fit`. For a game with an encoder ("joint" layout: BiGAN), given
+    `reconstruction_inputs` (held-out x), each picture step also draws the reconstructions x | G(E(x))
+    (`ganzoo.pictures.reconstruction_picture`) under the tag "reconstructions"."""
 
     def __init__(self, log_dir, *, image_every_steps=200, num_samples=64, seed=1234, reference=None,
-                 metrics_fn=None, metrics_every_epochs=5, examples=None, logged_steps=None):
+                 metrics_fn=None, metrics_every_epochs=5, examples=None, logged_steps=None,
+                 reconstruction_inputs=None):
         super().__init__()
         if image_every_steps < 1:
             raise ValueError(f"image_every_steps must be >= 1. Received: image_every_steps={image_every_steps}")
@@ -62,6 +65,7 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.metrics_fn = metrics_fn  # model -> {name: float}, e.g. mode coverage or fd_digits
         self.metrics_every_epochs = metrics_every_epochs
         self.examples = examples
+        self.reconstruction_inputs = reconstruction_inputs
         self.logged_steps = dict(logged_steps or {})  # tag -> step already logged by an earlier process
         self._writer = None
         self._step = 0
@@ -113,8 +117,11 @@ class GANTensorBoard(keras.callbacks.Callback):
         if self._logged("samples") or self._step <= self._last_picture_step:
             return  # logged by an earlier process of a resumed run, or already at this step
         self._last_picture_step = self._step
-        picture = pictures.progress_picture(self.model, examples=self.examples, reference=self.reference,
-                                            n=self.num_samples, seed=self.seed)
+        drawn = {"samples": pictures.progress_picture(self.model, examples=self.examples, reference=self.reference,
+                                                      n=self.num_samples, seed=self.seed)}
+        if self.reconstruction_inputs is not None and self.model.layout == "joint":
+            drawn["reconstructions"] = pictures.reconstruction_picture(self.model, self.reconstruction_inputs)
         with self._writer.as_default(step=self._step):
-            tf.summary.image("samples", np.asarray(picture)[np.newaxis], max_outputs=1)
+            for tag, picture in drawn.items():
+                tf.summary.image(tag, np.asarray(picture)[np.newaxis], max_outputs=1)
         self._writer.flush()

@@ -26,10 +26,14 @@ class BiGAN(GAN):
         loss: "minimax" (G and E ascend D's loss) or "non_saturating" (the paper's section 3.4: G and E
             minimise D's loss with real and fake swapped).
         latent_distribution: the prior; "uniform" (U[-1, 1]^d, the paper's choice) by default.
+        x_cycle_weight, z_cycle_weight: an option that changes the game (default 0, the pure BiGAN):
+            G and E also minimise x_cycle_weight * ||G(E(x)) - x||^2 + z_cycle_weight * ||E(G(z)) - z||^2
+            (means over elements), explicit cycle-consistency in the spirit of ALICE (Li et al. 2017,
+            section 3), which BiGAN's optimum satisfies but its gradients enforce only weakly.
 
     Reported besides the losses: `x_reconstruction_error`, mean squared error of G(E(x)) against x,
     and `z_reconstruction_error`, mean squared error of E(G(z)) against z (both measured on the
-    generator step's minibatch; neither enters any loss).
+    generator step's minibatch; they enter the loss only through the cycle weights).
     """
 
     metric_names = GAN.metric_names + ("x_reconstruction_error", "z_reconstruction_error")
@@ -38,7 +42,10 @@ class BiGAN(GAN):
     shares_forward_passes = False  # its objectives make their own passes of G and E
 
     def __init__(self, generator, discriminator, encoder, *, loss="non_saturating", latent_distribution="uniform",
-                 **kwargs):
+                 x_cycle_weight=0.0, z_cycle_weight=0.0, **kwargs):
+        for name, weight in (("x_cycle_weight", x_cycle_weight), ("z_cycle_weight", z_cycle_weight)):
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+                raise ValueError(f"{name} must be a number >= 0. Received: {name}={weight!r}")
         if kwargs.get("gradient_penalty_weight"):
             raise ValueError("BiGAN has no gradient penalty. Received: gradient_penalty_weight="
                              f"{kwargs['gradient_penalty_weight']!r}")
@@ -54,6 +61,7 @@ class BiGAN(GAN):
             raise ValueError(f"The encoder must map samples {self.sample_shape} to latents ({self.latent_dim},). "
                              f"Received: an encoder from {encoder_io[0]} to {encoder_io[1]}")
         self.encoder = encoder
+        self.x_cycle_weight, self.z_cycle_weight = float(x_cycle_weight), float(z_cycle_weight)
         self.finish_networks()
 
     def players(self):
@@ -83,10 +91,23 @@ class BiGAN(GAN):
             loss = -self.loss_family.discriminator_loss(real_logits, fake_logits)
         else:  # the labels swapped: G wants (G(z), z) judged real, E wants (x, E(x)) judged fake
             loss = self.loss_family.discriminator_loss(fake_logits, real_logits)
-        x_error = ops.mean(ops.square(self.generator(ops.stop_gradient(encoded), training=False) - real))
-        z_error = ops.mean(ops.square(self.encoder(ops.stop_gradient(fake), training=False) - z))
-        return loss, {"g_loss": loss, "x_reconstruction_error": ops.stop_gradient(x_error),
-                      "z_reconstruction_error": ops.stop_gradient(z_error)}
+        logs = {"g_loss": loss}
+        # the cycle terms, when weighted, train both networks through both passes
+        x_error = ops.mean(ops.square(self.generator(self._through(encoded, self.x_cycle_weight),
+                                                     training=self.x_cycle_weight > 0) - real))
+        z_error = ops.mean(ops.square(self.encoder(self._through(fake, self.z_cycle_weight),
+                                                   training=self.z_cycle_weight > 0) - z))
+        if self.x_cycle_weight > 0:
+            loss = loss + self.x_cycle_weight * x_error
+        if self.z_cycle_weight > 0:
+            loss = loss + self.z_cycle_weight * z_error
+        logs.update(x_reconstruction_error=ops.stop_gradient(x_error), z_reconstruction_error=ops.stop_gradient(z_error))
+        return loss, logs
+
+    @staticmethod
+    def _through(tensor, weight):
+        """`tensor` itself where a cycle term of this weight trains through it, else its stopped copy."""
+        return tensor if weight > 0 else ops.stop_gradient(tensor)
 
     # -- inference ----------------------------------------------------------------------------------
 
@@ -115,7 +136,11 @@ class BiGAN(GAN):
         return np.asarray(self.inference_network("generator").predict(latents, verbose=0))
 
     def get_config(self):
-        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
+        config = {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
+        for name in ("x_cycle_weight", "z_cycle_weight"):
+            if getattr(self, name):
+                config[name] = getattr(self, name)
+        return config
 
     @classmethod
     def from_config(cls, config):

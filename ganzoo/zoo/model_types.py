@@ -192,7 +192,11 @@ register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",), options=_G
 register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"), options=_GAN_OPTIONS)
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"), **_GAN_OPTIONS})
-register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"))
+register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), options={
+    "x_cycle_weight": Field(float, 0.0, minimum=0.0, help="weight of ||G(E(x)) - x||^2 for G and E (changes the game; "
+                                                          "0: the pure BiGAN)"),
+    "z_cycle_weight": Field(float, 0.0, minimum=0.0, help="weight of ||E(G(z)) - z||^2 for G and E (changes the game; "
+                                                          "0: the pure BiGAN)")})
 
 
 # -- StyleGAN2 -------------------------------------------------------------------------------------
