@@ -21,9 +21,9 @@ its own. `pix2pix-edges2digits`, `cyclegan-digits` and `stylegan2-digits` have n
 they are timed alone, as the entry builds and compiles them, on their own training stream (levers
 against the entry's defaults).
 
-    python tools/benchmark_throughput.py --json docs/benchmarks/throughput.json
+    python tools/benchmark_throughput.py --json docs/benchmarks/throughput_zoo.json
     python tools/benchmark_throughput.py keras-io-dcgan --precision float32 mixed_bfloat16 --repeats 5
-    python tools/benchmark_throughput.py --from-json docs/benchmarks/throughput.json   # the Markdown table
+    python tools/benchmark_throughput.py --from-json docs/benchmarks/throughput_zoo.json   # the Markdown table
 """
 
 import argparse
