@@ -47,6 +47,21 @@ def test_bigan_feature_benchmark_reports_the_papers_protocol(tmp_path):
     assert 0.5 < results["knn_accuracy_pixels"] <= 1
 
 
+def test_bigan_benchmark_on_the_ring_reports_inversion_and_mode_coverage(tmp_path):
+    report = tmp_path / "report.json"
+    _run([str(ROOT / "tools" / "benchmark_bigan_features.py"), "--entry", "bigan-ring", "--json", str(report),
+          "--set", "training.epochs=1", "--set", "data.num_samples=512", "--set", "model.ema.decay=0.5",
+          "--set", "model.discriminator.separate_scores=true", "--set", "model.discriminator.z_hidden_units=[8]",
+          "--set", "model.r1_gamma=1.0"] + [f"--set=model.{role}.hidden_units=[8]"
+                                            for role in ("generator", "encoder", "discriminator")], tmp_path)
+    results = json.loads(report.read_text())
+    assert results["mode_coverage_n2500"]["num_samples"] == 2500 and results["n_test"] == 2000
+    assert results["overrides"]["model.r1_gamma"] == 1.0
+    assert "knn_accuracy_autoencoder" not in results and "reconstruction_class_accuracy_bigan" not in results
+    assert 0 <= results["z_reconstruction_error_final_n2000"] and len(results["z_reconstruction_error_by_epoch"]) == 1
+    assert results["knn_accuracy_pixels"] > 0.9  # 8 modes, sigma 0.01: the nearest point shares its mode
+
+
 def test_bigan_feature_benchmark_runs_on_a_tensorflow_datasets_split(tmp_path):
     """Users with a network run the protocol on tfds MNIST; here a stand-in prepared offline, read by
     the tool (another process) from TFDS_DATA_DIR with its train and test splits."""

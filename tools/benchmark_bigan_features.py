@@ -1,19 +1,25 @@
-"""Does BiGAN's encoder learn features? The BiGAN paper's Table 1 protocol on the bundled digits.
+"""Does BiGAN's encoder learn features, and do E and G invert each other? The BiGAN paper's Table 1
+protocol on the bundled digits, and the inversion measures on a 2D mixture.
 
-Trains `bigan-digits` from its zoo config and an autoencoder made of the same encoder and generator
-architectures (fresh weights, same seeds), with the same epochs, batch size and optimiser (learning-rate
-schedule included), on a mean-squared reconstruction loss. Then reports, on the held-out test split
-with the training split as the reference set:
-- 1-nearest-neighbour accuracy in raw pixels, in the encoder at its initial weights (untrained: what
+Trains a BiGAN entry from its zoo config (`--entry`, `--set` overrides) and, for image data, an
+autoencoder made of the same encoder and generator architectures (fresh weights, same seeds), with
+the same epochs, batch size and optimiser (learning-rate schedule included), on a mean-squared
+reconstruction loss (`--skip-autoencoder` leaves it out: it depends on the architectures and the
+latent size only, so screening several BiGAN variants of one size needs it once). Then reports, on
+held-out data (digits: the test split, the training split as the reference set; a mixture: fresh
+points, labelled by their mode):
+- 1-nearest-neighbour accuracy in raw inputs, in the encoder at its initial weights (untrained: what
   a random projection through the same network gives, the bar that shows whether training taught E
   anything), in the autoencoder's latent and in BiGAN's E(x);
-- the digits classifier's accuracy on reconstructions G(E(x)) of test digits (class kept?), beside
-  G after the untrained encoder (what E's training adds) and the autoencoder's;
-- the error of E(G(z)) against z at the first and the last epoch (does E learn to invert G?).
+- for digits, the digits classifier's accuracy on reconstructions G(E(x)) (class kept?), beside G
+  after the untrained encoder (what E's training adds) and the autoencoder's;
+- the error of E(G(z)) against z, per epoch and at the end, beside the prior's variance;
+- for a mixture, mode coverage of 2,500 samples (the PacGAN protocol).
+The trained model is measured through its inference networks (the EMA copies when it keeps them).
 Every pair (BiGAN's E and G, the untrained E with BiGAN's G, the autoencoder) is measured by
 `ganzoo.evaluation.inversion.inversion_measures`, the protocol `ganzoo evaluate` reports for a BiGAN.
 
-    python tools/benchmark_bigan_features.py --seed 0 [--json out.json]
+    python tools/benchmark_bigan_features.py --seed 0 [--entry bigan-ring] [--set KEY=VALUE] [--json out.json]
 """
 
 import argparse
@@ -27,8 +33,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import ganzoo  # noqa: E402
+from ganzoo.data import MIXTURES  # noqa: E402
 from ganzoo.evaluation.inversion import inversion_measures, predictor  # noqa: E402
-from ganzoo.metrics import nearest_neighbour_accuracy  # noqa: E402
+from ganzoo.held_out import held_out_labelled  # noqa: E402
+from ganzoo.metrics import mode_coverage, nearest_neighbour_accuracy  # noqa: E402
 from ganzoo.metrics.representation import untrained_copy  # noqa: E402
 from ganzoo.metrics.digits import DigitsClassifier  # noqa: E402
 from ganzoo.zoo.model_types import ARCHITECTURES  # noqa: E402
@@ -61,43 +69,59 @@ def train_autoencoder(config, sample_shape):
     return built["encoder"], built["generator"], time.process_time() - start
 
 
+def held_out(config, sample_shape):
+    """(reference x, labels, query x, labels): the digits' splits as the data config loads them, or for
+    a 2D mixture 2,000 fresh points each."""
+    data = config["data"]
+    if data["name"] in MIXTURES:
+        return held_out_labelled(data["name"], sample_shape, 2000, seed=10000)
+    return (*ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"]),
+            *ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entry", default="bigan-digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--skip-autoencoder", action="store_true", help="do not train the autoencoder baseline")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
     config = ganzoo.get_config(args.entry, {"training.seed": args.seed, **overrides})
-    data = config["data"]
-    train_x, train_y = ganzoo.data.load_arrays(data["name"], split="train", image_size=data["image_size"])
-    test_x, test_y = ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"])
 
     bigan, history, bigan_cpu = train_bigan(config)
-    encoder, generator, autoencoder_cpu = train_autoencoder(config, bigan.sample_shape)
-    classifier = DigitsClassifier()
-    data = (train_x, train_y, test_x, test_y)
+    images = len(bigan.sample_shape) == 3
+    data = held_out(config, bigan.sample_shape)
+    train_x, train_y, test_x, test_y = data
+    classifier = DigitsClassifier() if images else None
     z = np.asarray(bigan.sample_latents(2000, seed=12345))
-    generate = predictor(bigan.generator)
+    generate = predictor(bigan.inference_network("generator"))
     pairs = {"bigan": (bigan.encode, generate),
-             "untrained_encoder": (predictor(untrained_copy(bigan.encoder)), generate),  # E's seeded initial weights
-             "autoencoder": (predictor(encoder), predictor(generator))}
+             "untrained_encoder": (predictor(untrained_copy(bigan.encoder)), generate)}  # E's seeded initial weights
+    results = {"entry": args.entry, "overrides": overrides, "seed": args.seed, "n_test": len(test_y),
+               "n_reference": len(train_y), "epochs": config["training"]["epochs"], "bigan_cpu_seconds": bigan_cpu,
+               "knn_accuracy_pixels": nearest_neighbour_accuracy(train_x, train_y, test_x, test_y)[0]}
+    if images and not args.skip_autoencoder:
+        encoder, generator, results["autoencoder_cpu_seconds"] = train_autoencoder(config, bigan.sample_shape)
+        pairs["autoencoder"] = (predictor(encoder), predictor(generator))
     measured = {name: inversion_measures(encode, decode, data, z=z, classifier=classifier)
                 for name, (encode, decode) in pairs.items()}
-    results = {"entry": args.entry, "seed": args.seed, "n_test": len(test_y), "n_reference": len(train_y),
-               "epochs": config["training"]["epochs"], "bigan_cpu_seconds": bigan_cpu,
-               "autoencoder_cpu_seconds": autoencoder_cpu,
-               "knn_accuracy_pixels": nearest_neighbour_accuracy(train_x, train_y, test_x, test_y)[0]}
     for name, measures in measured.items():
         results[f"knn_accuracy_{name}"] = measures["knn_accuracy"]
-        results[f"reconstruction_class_accuracy_{name}"] = measures["reconstruction_class_accuracy"]
+        if classifier is not None:
+            results[f"reconstruction_class_accuracy_{name}"] = measures["reconstruction_class_accuracy"]
         results[f"reconstruction_mse_{name}"] = measures["x_reconstruction_error"]
         results[f"z_reconstruction_error_{name}_n2000"] = measures["z_reconstruction_error"]
     results["z_reconstruction_error_final_n2000"] = measured["bigan"]["z_reconstruction_error"]
     results["z_reconstruction_error_by_epoch"] = [float(v) for v in history["z_reconstruction_error"]]
     results["x_reconstruction_error_by_epoch"] = [float(v) for v in history["x_reconstruction_error"]]
     results["z_prior_variance"] = float(np.var(z))  # the error of always answering E = 0
+    results["x_reconstruction_baseline"] = float(np.mean((test_x - test_x.mean(0)) ** 2))  # always the mean
+    if config["data"]["name"] in MIXTURES:
+        samples = bigan.generate(2500, seed=10000 + args.seed)
+        results["mode_coverage_n2500"] = {key: value for key, value in
+                                          mode_coverage(samples, MIXTURES[config["data"]["name"]]).items()}
     print(json.dumps(results, indent=1))
     if args.json:
         with open(args.json, "w") as file:

@@ -44,13 +44,16 @@ def gradient_penalty(critic, points, *, target_norm=1.0, training=True):
 
 def r1_penalty(discriminator, real, *, training=True):
     """R1 (Mescheder et al. 2018, eq. 9, without gamma / 2): E_x[||grad_x D(x)||^2] on real samples,
-    the squared norm summed over each sample. Differentiable in the discriminator's weights."""
-    real = tf.convert_to_tensor(real)
+    the squared norm summed over each sample (and over every input, when `real` is a list of inputs
+    such as BiGAN's [x, E(x)]) and over D's outputs' sum. Differentiable in the discriminator's weights."""
+    real = tf.nest.map_structure(tf.convert_to_tensor, real)
     with tf.GradientTape() as tape:
         tape.watch(real)
         total = tf.reduce_sum(tf.cast(discriminator(real, training=training), tf.float32))
-    gradients = tf.cast(tape.gradient(total, real), tf.float32)
-    return tf.reduce_mean(tf.reduce_sum(tf.reshape(tf.square(gradients), [tf.shape(real)[0], -1]), axis=1))
+    squared = 0.0
+    for part, gradient in zip(tf.nest.flatten(real), tf.nest.flatten(tape.gradient(total, real))):
+        squared += tf.reduce_sum(tf.reshape(tf.square(tf.cast(gradient, tf.float32)), [tf.shape(part)[0], -1]), axis=1)
+    return tf.reduce_mean(squared)
 
 
 def path_lengths(synthesis, ws, seed, *, training=True):

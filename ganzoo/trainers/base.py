@@ -40,7 +40,8 @@ from ganzoo import distribute, precision
 from ganzoo.layouts import TRANSLATION_LAYOUTS
 from ganzoo.trainers.ema import ExponentialMovingAverage
 from ganzoo.trainers.parts import (  # noqa: F401 (the variants import them from here)
-    InferenceSignature, Phase, Player, check_functional, lazy_adam_settings, positive_int, replace_nonfinite)
+    InferenceSignature, Phase, Player, bounded_number, check_functional, lazy_adam_settings, positive_int,
+    replace_nonfinite)
 
 
 _SEED_STATE_KEY = "seed_generator_state"

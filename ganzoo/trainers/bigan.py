@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ganzoo.regularizers import r1_penalty
 from ganzoo.trainers.base import InferenceSignature, Player, check_functional
 from ganzoo.trainers.gan import GAN
 
@@ -26,6 +27,8 @@ class BiGAN(GAN):
         loss: "minimax" (G and E ascend D's loss) or "non_saturating" (the paper's section 3.4: G and E
             minimise D's loss with real and fake swapped).
         latent_distribution: the prior; "uniform" (U[-1, 1]^d, the paper's choice) by default.
+        r1_gamma, r1_every: R1 as in `GAN`, on the joint input (x, E(x)) of data pairs: a penalty that
+            keeps a discriminator without spectral norm smooth (default 0: none).
         x_cycle_weight, z_cycle_weight: an option that changes the game (default 0, the pure BiGAN):
             G and E also minimise x_cycle_weight * ||G(E(x)) - x||^2 + z_cycle_weight * ||E(G(z)) - z||^2
             (means over elements), explicit cycle-consistency in the spirit of ALICE (Li et al. 2017,
@@ -84,6 +87,13 @@ class BiGAN(GAN):
         loss = self.loss_family.discriminator_loss(real_logits, fake_logits)
         return loss, {"d_loss": loss, "d_real": ops.mean(ops.sigmoid(real_logits)),
                       "d_fake": ops.mean(ops.sigmoid(fake_logits))}
+
+    def r1_objective(self, real):
+        """R1 on the joint input of data pairs: gamma / 2 * E||grad_(x, z) D(x, E(x))||^2 (E(x) taken as
+        a given input, so only D moves), times the interval r1_every."""
+        encoded = ops.stop_gradient(self.encoder(real, training=True))
+        penalty = r1_penalty(self.discriminator, [real, encoded])
+        return penalty * (self.r1_gamma / 2.0) * self.r1_every, {"r1_penalty": penalty}
 
     def generator_objective(self, real):
         real_logits, fake_logits, z, fake, encoded = self._pair_logits(real)

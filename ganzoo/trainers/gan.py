@@ -8,8 +8,9 @@ from keras import ops
 from ganzoo import distribute
 from ganzoo.losses import get_loss_family
 from ganzoo.networks.layers import call_coupled_layers
-from ganzoo.regularizers import gradient_penalty, interpolate
-from ganzoo.trainers.base import AdversarialTrainer, InferenceSignature, Player, check_functional
+from ganzoo.regularizers import gradient_penalty, interpolate, r1_penalty
+from ganzoo.trainers.base import (AdversarialTrainer, InferenceSignature, Phase, Player, bounded_number,
+                                  check_functional, positive_int)
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 #: Loss families whose discriminator loss is -V(D, G).
@@ -31,6 +32,10 @@ class GAN(AdversarialTrainer):
         latent_distribution: "normal" (N(0, I)) or "uniform" (U[-1, 1]^d).
         gradient_penalty_weight: lambda of the WGAN-GP penalty on the discriminator (0 = none); any
             loss family may use it (see `ganzoo.regularizers`).
+        r1_gamma, r1_every: R1 (Mescheder et al. 2018, eq. 9), gamma / 2 * E||grad_x D(x)||^2 on real
+            samples, as a discriminator phase of its own that runs every `r1_every` steps (lazy
+            regularisation, Karras et al. 2020, section 3.1: the penalty is then multiplied by the
+            interval, and the default optimiser's settings rescaled). Default gamma 0: no R1.
         seed: seeds the model's random stream (latents drawn inside `train_step`).
         single_discriminator_call: whether the discriminator step calls D once on real and fake
             concatenated (the keras.io recipe) rather than once on each. The update is the same
@@ -51,9 +56,11 @@ class GAN(AdversarialTrainer):
 
     def __init__(self, generator, discriminator, *, loss="non_saturating", discriminator_steps=1,
                  latent_distribution="normal", gradient_penalty_weight=0.0, single_discriminator_call=False,
-                 seed=None, **kwargs):
+                 r1_gamma=0.0, r1_every=1, seed=None, **kwargs):
         check_functional(type(self).__name__, generator=generator, discriminator=discriminator)
         super().__init__(seed=seed, **kwargs)
+        self.r1_gamma = bounded_number("r1_gamma", r1_gamma)
+        self.r1_every = positive_int("r1_every", r1_every)
         self.loss_family = get_loss_family(loss)
         if not isinstance(gradient_penalty_weight, (int, float)) or gradient_penalty_weight < 0:
             raise ValueError(f"gradient_penalty_weight must be a number >= 0. "
@@ -63,6 +70,8 @@ class GAN(AdversarialTrainer):
             self.add_tracker("gradient_penalty")
         if loss == "wasserstein":
             self.add_tracker("wasserstein_estimate")
+        if self.r1_gamma > 0:
+            self.add_tracker("r1_penalty")
         if not isinstance(discriminator_steps, int) or isinstance(discriminator_steps, bool) or discriminator_steps < 1:
             raise ValueError(f"discriminator_steps must be an integer >= 1. Received: discriminator_steps={discriminator_steps!r}")
         if latent_distribution not in LATENT_DISTRIBUTIONS:
@@ -102,6 +111,14 @@ class GAN(AdversarialTrainer):
             Player("discriminator", [self.discriminator], self.discriminator_objective, self.discriminator_steps),
             Player("generator", [self.generator], self.generator_objective, 1),
         ]
+
+    def phases(self):
+        """The players' objectives, with R1 after the discriminator's when r1_gamma > 0."""
+        phases = super().phases()
+        if self.r1_gamma > 0:
+            after = max(index for index, phase in enumerate(phases) if phase.player == "discriminator")
+            phases.insert(after + 1, Phase("discriminator", self.r1_objective, every=self.r1_every))
+        return phases
 
     # -- objectives -------------------------------------------------------------------------------
     # A batch is what `train_step` hands an objective; `split_condition` turns it into (real samples,
@@ -146,6 +163,12 @@ class GAN(AdversarialTrainer):
             loss = loss + self.gradient_penalty_weight * penalty
         logs["d_loss"] = loss
         return loss, logs
+
+    def r1_objective(self, batch):
+        """gamma / 2 * E||grad_x D(x)||^2 on reals, times the interval r1_every."""
+        real, condition = self.split_condition(batch)
+        penalty = r1_penalty(lambda x, training: self.discriminate(x, condition, training), real)
+        return penalty * (self.r1_gamma / 2.0) * self.r1_every, {"r1_penalty": penalty}
 
     def generator_objective(self, batch):
         real, condition = self.split_condition(batch)
@@ -200,6 +223,8 @@ class GAN(AdversarialTrainer):
         )
         if self.single_discriminator_call:
             config["single_discriminator_call"] = True
+        if self.r1_gamma > 0:
+            config.update(r1_gamma=self.r1_gamma, r1_every=self.r1_every)
         return config
 
     @classmethod

@@ -99,6 +99,16 @@ def check_functional(trainer, **networks):
                              f"(a subclassed model, or a Sequential without an Input)")
 
 
+def bounded_number(name, value, minimum=0.0, maximum=None):
+    """`value` as a float when it is a number (not a bool) in [minimum, maximum]; otherwise a ValueError
+    naming `name` and the bounds."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
+        raise ValueError(f"{name} must be a number {bounds}. Received: {name}={value!r}")
+    return float(value)
+
+
 def positive_int(name, value):
     """`value` when it is an integer >= 1 (not a bool); otherwise a ValueError naming `name`."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

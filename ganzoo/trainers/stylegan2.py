@@ -22,18 +22,10 @@ import tensorflow as tf
 
 from ganzoo import distribute
 from ganzoo.networks.stylegan2 import MAPPING_NAME, SYNTHESIS_NAME
-from ganzoo.regularizers import path_lengths, r1_penalty
-from ganzoo.trainers.base import InferenceSignature, Phase, positive_int
+from ganzoo.regularizers import path_lengths
+from ganzoo.trainers.base import InferenceSignature, Phase, bounded_number, positive_int
 from ganzoo.trainers.conditional_gan import ConditionalGAN
 from ganzoo.trainers.gan import GAN
-
-
-def _number(name, value, minimum=0.0, maximum=None):
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum or (
-            maximum is not None and value > maximum):
-        bounds = f">= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
-        raise ValueError(f"{name} must be a number {bounds}. Received: {name}={value!r}")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -68,16 +60,12 @@ class StyleGAN2(GAN):
                 raise ValueError(f"A StyleGAN2 generator has sub-models named {MAPPING_NAME!r} and {SYNTHESIS_NAME!r} "
                                  f"(build it with ganzoo.networks.build_stylegan2_generator). Received: a generator "
                                  f"with layers {[layer.name for layer in generator.layers]}")
-        self.r1_gamma = _number("r1_gamma", r1_gamma)
-        self.r1_every = positive_int("r1_every", r1_every)
-        self.pl_weight = _number("pl_weight", pl_weight)
+        self.pl_weight = bounded_number("pl_weight", pl_weight)
         self.pl_every = positive_int("pl_every", pl_every)
-        self.pl_decay = _number("pl_decay", pl_decay, maximum=1.0)
+        self.pl_decay = bounded_number("pl_decay", pl_decay, maximum=1.0)
         self.pl_batch_shrink = positive_int("pl_batch_shrink", pl_batch_shrink)
-        self.style_mixing = _number("style_mixing", style_mixing, maximum=1.0)
-        super().__init__(generator, discriminator, **kwargs)
-        if self.r1_gamma > 0:
-            self.add_tracker("r1_penalty")
+        self.style_mixing = bounded_number("style_mixing", style_mixing, maximum=1.0)
+        super().__init__(generator, discriminator, r1_gamma=r1_gamma, r1_every=r1_every, **kwargs)
         if self.pl_weight > 0:
             self.add_tracker("pl_penalty")
             self.add_tracker("pl_mean")
@@ -163,12 +151,6 @@ class StyleGAN2(GAN):
         loss = self.loss_family.generator_loss(self.discriminate(fake, condition))
         return loss, {"g_loss": loss}
 
-    def r1_objective(self, batch):
-        """gamma / 2 * E||grad_x D(x)||^2 on reals, times the interval r1_every."""
-        real, condition = self.split_condition(batch)
-        penalty = r1_penalty(lambda x, training: self.discriminate(x, condition, training), real)
-        return penalty * (self.r1_gamma / 2.0) * self.r1_every, {"r1_penalty": penalty}
-
     def path_length_objective(self, batch):
         """pl_weight * E(||J^T y|| - a)^2 with the running mean a updated first, times pl_every."""
         real, condition = self.split_condition(batch)
@@ -205,7 +187,7 @@ class StyleGAN2(GAN):
 
     def truncate(self, w, truncation):
         """w (or ws) pulled toward w_avg by psi = `truncation` (a number in [0, 1] or above)."""
-        psi = _number("truncation", truncation)
+        psi = bounded_number("truncation", truncation)
         average = self._inference_parts()[0].get_layer("w_avg")
         return np.asarray(average.truncate(np.asarray(w, np.float32), psi))
 

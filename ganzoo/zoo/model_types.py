@@ -94,6 +94,10 @@ DISCRIMINATOR_OPTIONS = {
     "packing": Field(int, 1, minimum=1, maximum=16, help="PacGAN: samples judged together (Lin et al. 2018)"),
     "minibatch_std": Field(bool, False, help="minibatch standard-deviation feature (Karras et al. 2018)"),
 }
+#: Options of a joint discriminator D(x, z) (BiGAN), refused for a discriminator of x alone.
+JOINT_DISCRIMINATOR_OPTIONS = {
+    "separate_scores": Field(bool, False, help="a joint D's three logits, for x, for z and for the pair (BigBiGAN)"),
+}
 _ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
 _MLP_SCHEMA = {
     "hidden_units": Field(list, [128, 128], item_type=int, minimum=1, help="units of each hidden layer"),
@@ -115,6 +119,19 @@ def network_seed(seed, role):
     return None if seed is None else seed + SEED_OFFSETS[role]
 
 
+def _without_joint_options(discriminator_config, **defaults):
+    """A discriminator config without the options of a joint D (and `defaults`, further keys of that
+    kind), refusing any that is set: the game has a discriminator of x alone."""
+    defaults.update({key: field.default for key, field in JOINT_DISCRIMINATOR_OPTIONS.items()})
+    kept = {key: value for key, value in discriminator_config.items() if key not in defaults}
+    for key, default in defaults.items():
+        if discriminator_config.get(key, default) != default:
+            raise ValueError(f"model.discriminator.{key} is an option of a joint discriminator D(x, z) (model.type: "
+                             f"bigan); this game's discriminator judges x alone. Received: {key}="
+                             f"{discriminator_config[key]!r}")
+    return kept
+
+
 @register_architecture(
     "mlp",
     generator_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
@@ -122,7 +139,9 @@ def network_seed(seed, role):
     discriminator_schema={**_MLP_SCHEMA, "activation": Field(str, "leaky_relu", choices=_ACTIVATIONS),
                           "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent"),
                           "dropout": Field(float, 0.0, minimum=0.0, maximum=0.9, help="after each hidden layer"),
-                          **DISCRIMINATOR_OPTIONS},
+                          **DISCRIMINATOR_OPTIONS, **JOINT_DISCRIMINATOR_OPTIONS,
+                          "z_hidden_units": Field(list, [], item_type=int, minimum=1,
+                                                  help="a joint D's layers for z alone, before it meets x")},
     encoder_schema={**_MLP_SCHEMA, "batch_norm": Field(bool, False),
                     "input_scale": Field(float, 1.0, minimum=1e-6, help="the data's extent")})
 def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
@@ -141,7 +160,8 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout=
                                                       seed=network_seed(seed, "encoder"), **model_config["encoder"])
     else:
         built["discriminator"] = networks.build_mlp_discriminator(
-            input_shape=sample_shape, seed=network_seed(seed, "discriminator"), **model_config["discriminator"])
+            input_shape=sample_shape, seed=network_seed(seed, "discriminator"),
+            **_without_joint_options(model_config["discriminator"], z_hidden_units=[]))
     return built
 
 
@@ -150,7 +170,7 @@ def _mlp_networks(*, model_config, sample_shape, seed, num_classes=None, layout=
     discriminator_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS),
                           "conditioning": Field(str, "projection", choices=CONDITIONINGS,
                                                 help="how a class-conditional D sees the label"),
-                          **DISCRIMINATOR_OPTIONS},
+                          **DISCRIMINATOR_OPTIONS, **JOINT_DISCRIMINATOR_OPTIONS},
     encoder_schema={**_DCGAN_SCHEMA, "normalization": Field(str, "batch", choices=NORMALIZATIONS)})
 def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layout="latent"):
     if len(sample_shape) != 3:
@@ -162,6 +182,8 @@ def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layou
                                                          **model_config["generator"])}
     discriminator_config = dict(model_config["discriminator"])
     conditioning = discriminator_config.pop("conditioning")
+    if layout != "joint":
+        discriminator_config = _without_joint_options(discriminator_config)
     if layout == "joint":
         built["discriminator"] = networks.build_dcgan_joint_discriminator(
             image_shape=sample_shape, latent_dim=latent_dim, seed=network_seed(seed, "discriminator"), **discriminator_config)
@@ -178,6 +200,11 @@ def _dcgan_networks(*, model_config, sample_shape, seed, num_classes=None, layou
 # Defaults of the trainers' own options (loss, discriminator steps, penalty weights, optimiser settings)
 # are read from the trainer classes by the config schema; the Fields below give types and bounds.
 #: The options of the GAN family (GAN, DCGAN, WGAN-GP, conditional GAN).
+#: R1 on real samples (for BiGAN: on data pairs), a discriminator phase of its own.
+_R1_OPTIONS = {
+    "r1_gamma": Field(float, 0.0, minimum=0.0, help="R1 weight gamma on real samples (0: none)"),
+    "r1_every": Field(int, 1, minimum=1, help="the R1 interval (lazy regularisation when > 1)"),
+}
 _GAN_OPTIONS = {
     "gradient_penalty_weight": Field(float, 0.0, minimum=0.0, help="lambda of the WGAN-GP penalty on D (0: none)"),
     "single_discriminator_call": Field(bool, False, help="D called once on real and fake concatenated (the same "
@@ -185,6 +212,7 @@ _GAN_OPTIONS = {
                                                          "minibatch std or packing)"),
     "reuse_forward": Field(bool, False, help="G's step reuses the fakes of D's step (one G forward pass fewer; "
                                              "G then trains on the latents D just saw, unlike Algorithm 1)"),
+    **_R1_OPTIONS,
 }
 
 register_model_type("gan", trainer=GAN, architectures=("mlp", "dcgan"), options=_GAN_OPTIONS)
@@ -192,7 +220,7 @@ register_model_type("dcgan", trainer=DCGAN, architectures=("dcgan",), options=_G
 register_model_type("wgan_gp", trainer=WGANGP, architectures=("mlp", "dcgan"), options=_GAN_OPTIONS)
 register_model_type("cgan", trainer=ConditionalGAN, architectures=("dcgan",),
                     options={"num_classes": Field(int, 10, minimum=2, help="classes of the labels"), **_GAN_OPTIONS})
-register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), options={
+register_model_type("bigan", trainer=BiGAN, architectures=("dcgan", "mlp"), options={**_R1_OPTIONS,
     "x_cycle_weight": Field(float, 0.0, minimum=0.0, help="weight of ||G(E(x)) - x||^2 for G and E (changes the game; "
                                                           "0: the pure BiGAN)"),
     "z_cycle_weight": Field(float, 0.0, minimum=0.0, help="weight of ||E(G(z)) - z||^2 for G and E (changes the game; "

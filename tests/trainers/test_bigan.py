@@ -59,7 +59,7 @@ def test_encoder_moves_in_generator_steps_only():
     players = {player.name: player for player in model.players()}
     before = variables_snapshot([model.encoder])
     model.update_player(players["discriminator"], REAL)
-    assert not changed(before, variables_snapshot([model.encoder]))
+    assert not changed(before, variables_snapshot([model.encoder, model.generator]))
     model.update_player(players["generator"], REAL)
     assert changed(before, variables_snapshot([model.encoder])) == set(before)
 
@@ -115,3 +115,49 @@ def test_cycle_weights_add_both_reconstruction_errors_to_the_generator_side_loss
         _model(x_cycle_weight=-1.0)
     again = BiGAN.from_config(cycled.get_config())
     assert (again.x_cycle_weight, again.z_cycle_weight) == (2.0, 3.0)
+
+
+def test_separate_scores_judge_x_alone_z_alone_and_the_pair_each_as_its_own_decision():
+    """BigBiGAN's discriminator: s_x depends on x only, s_z on z only, s_xz on both; the adversarial
+    loss scores each column as a real/fake decision of its own (the mean of the three losses)."""
+    discriminator = networks.build_mlp_joint_discriminator(input_shape=(2,), latent_dim=2, hidden_units=(8,),
+                                                           separate_scores=True, z_hidden_units=(8,), seed=2)
+    x, z = REAL[:4], tf.random.stateless_uniform((4, 2), [5, 6], -1, 1)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, z])
+        scores = discriminator([x, z])
+        columns = [scores[:, column] for column in range(3)]
+    assert scores.shape == (4, 3)
+    moved = [[float(tf.reduce_max(tf.abs(tape.gradient(column, part)))) > 0 for part in (x, z)] for column in columns]
+    assert moved == [[True, False], [False, True], [True, True]]
+    model = BiGAN(networks.build_mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(8,), seed=0),
+                  discriminator, networks.build_mlp_encoder(input_shape=(2,), latent_dim=2, hidden_units=(8,), seed=1),
+                  seed=0)
+    loss, logs, _, real_logits, fake_logits = _objective_and_pair_logits(model, model.discriminator_objective)
+    per_score = [ops.mean(ops.softplus(-real_logits[:, c])) + ops.mean(ops.softplus(fake_logits[:, c])) for c in range(3)]
+    np.testing.assert_allclose(loss, np.mean(per_score), rtol=1e-5)
+    with pytest.raises(ValueError, match="separate_scores and minibatch_std"):
+        networks.build_mlp_joint_discriminator(input_shape=(2,), latent_dim=2, separate_scores=True, minibatch_std=True)
+
+
+def test_r1_on_the_joint_input_penalises_the_gradient_in_x_and_in_z_of_data_pairs():
+    model = _model(r1_gamma=4.0, r1_every=2)
+    assert [(phase.player, phase.every) for phase in model.phases()] == [
+        ("discriminator", 1), ("discriminator", 2), ("generator", 1)]
+    value, logs = model.r1_objective(REAL)
+    encoded = model.encoder(REAL)
+    with tf.GradientTape() as tape:
+        tape.watch([REAL, encoded])
+        total = tf.reduce_sum(model.discriminator([REAL, encoded]))
+    grad_x, grad_z = tape.gradient(total, [REAL, encoded])
+    expected = tf.reduce_mean(tf.reduce_sum(tf.square(grad_x), 1) + tf.reduce_sum(tf.square(grad_z), 1))
+    np.testing.assert_allclose(logs["r1_penalty"], expected, rtol=1e-5)
+    np.testing.assert_allclose(value, expected * 4.0 / 2.0 * 2, rtol=1e-5)  # gamma / 2, times the interval
+    before = variables_snapshot([model.encoder, model.generator])
+    model.fit(tf.data.Dataset.from_tensors(REAL), epochs=1, verbose=0)
+    assert "r1_penalty" in [metric.name for metric in model.metrics]
+    again = BiGAN.from_config(model.get_config())
+    assert (again.r1_gamma, again.r1_every) == (4.0, 2)
+    assert changed(before, variables_snapshot([model.encoder, model.generator]))
+    with pytest.raises(ValueError, match="r1_gamma must be a number >= 0"):
+        _model(r1_gamma=-1.0)

@@ -3,6 +3,7 @@
 import pytest
 
 import ganzoo
+from ganzoo import networks
 from ganzoo.errors import ConfigError, UnknownEntryError
 from ganzoo.zoo import parse_override
 
@@ -118,3 +119,26 @@ def test_translation_data_of_unfixed_size_is_a_config_error():
     with pytest.raises(ConfigError, match=r"size is not fixed \(set data.image_size\)"):
         ganzoo.zoo.build_from_config(config, sample_shape=((None, None, 3), (None, None, 3)), compile=False)
     assert ganzoo.get_config("cyclegan-horse2zebra")["data"]["image_size"] == 256
+
+
+def test_r1_is_an_option_of_every_gan_and_joint_discriminator_options_only_of_bigan():
+    """R1 is one discriminator phase shared by the GAN family, BiGAN and StyleGAN2 (a lazy one
+    rescales the default optimiser); a joint discriminator's options are refused where D judges x alone."""
+    gan = ganzoo.build("gan-ring", **{"model.r1_gamma": 2.0, "model.r1_every": 4})
+    assert [(phase.player, phase.every) for phase in gan.phases()] == [
+        ("discriminator", 1), ("discriminator", 4), ("generator", 1)]
+    assert ganzoo.build("gan-ring").phases()[1].player == "generator"  # no R1 by default
+    assert (gan.get_config()["r1_gamma"], gan.get_config()["r1_every"]) == (2.0, 4)
+    for key, value in (("separate_scores", True), ("z_hidden_units", [8])):
+        with pytest.raises(ConfigError, match=rf"model.discriminator.{key} is an option of a joint discriminator"):
+            ganzoo.build("gan-ring", **{f"model.discriminator.{key}": value})
+    with pytest.raises(ConfigError, match="separate_scores is an option of a joint discriminator"):
+        ganzoo.build("dcgan-digits", **{"model.discriminator.separate_scores": True})
+    bigan = ganzoo.build("bigan-ring", **{"model.discriminator.separate_scores": True,
+                                          "model.discriminator.z_hidden_units": [8], "model.r1_gamma": 1.0})
+    assert bigan.discriminator.outputs[0].shape[-1] == 3 and bigan.r1_gamma == 1.0
+    assert [(phase.player, phase.every) for phase in bigan.phases()] == [
+        ("discriminator", 1), ("discriminator", 1), ("generator", 1)]
+    convolutional = networks.build_dcgan_joint_discriminator(image_shape=(8, 8, 1), latent_dim=4, width=8,
+                                                             separate_scores=True)
+    assert convolutional.outputs[0].shape[-1] == 3
