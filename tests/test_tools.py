@@ -60,6 +60,13 @@ def test_bigan_benchmark_on_the_ring_reports_inversion_and_mode_coverage(tmp_pat
     assert "knn_accuracy_autoencoder" not in results and "reconstruction_class_accuracy_bigan" not in results
     assert 0 <= results["z_reconstruction_error_final_n2000"] and len(results["z_reconstruction_error_by_epoch"]) == 1
     assert results["knn_accuracy_pixels"] > 0.9  # 8 modes, sigma 0.01: the nearest point shares its mode
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps({**results, "seed": 1, "knn_accuracy_pixels": 0.5}))
+    table = _run([str(ROOT / "tools" / "benchmark_bigan_features.py"), "--table", str(report), str(again)],
+                 tmp_path).stdout.splitlines()
+    assert "| modes | high quality |" in table[0] and len(table) == 5  # heading, rule, two seeds, their mean
+    mean = (results["knn_accuracy_pixels"] + 0.5) / 2
+    assert table[-1].startswith("| bigan-ring ") and "| 2 seeds | 1.0 |" in table[-1] and f"{mean:.1%} +- " in table[-1]
 
 
 def test_bigan_feature_benchmark_runs_on_a_tensorflow_datasets_split(tmp_path):

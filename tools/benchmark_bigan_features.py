@@ -20,6 +20,7 @@ Every pair (BiGAN's E and G, the untrained E with BiGAN's G, the autoencoder) is
 `ganzoo.evaluation.inversion.inversion_measures`, the protocol `ganzoo evaluate` reports for a BiGAN.
 
     python tools/benchmark_bigan_features.py --seed 0 [--entry bigan-ring] [--set KEY=VALUE] [--json out.json]
+    python tools/benchmark_bigan_features.py --table runs/*.json   # a Markdown table of saved runs
 """
 
 import argparse
@@ -79,6 +80,56 @@ def held_out(config, sample_shape):
             *ganzoo.data.load_arrays(data["name"], split="test", image_size=data["image_size"]))
 
 
+#: The table's columns: (heading, result key, format); a run without the key shows a dash.
+COLUMNS = (("seed", "seed", "{}"), ("epochs", "epochs", "{}"), ("BiGAN CPU s", "bigan_cpu_seconds", "{:.0f}"),
+           ("1-NN raw", "knn_accuracy_pixels", "{:.1%}"), ("1-NN untrained E", "knn_accuracy_untrained_encoder",
+                                                              "{:.1%}"),
+           ("1-NN autoencoder", "knn_accuracy_autoencoder", "{:.1%}"), ("1-NN E(x)", "knn_accuracy_bigan", "{:.1%}"),
+           ("G(E(x)) keeps class", "reconstruction_class_accuracy_bigan", "{:.1%}"),
+           ("G(E(x)) error", "reconstruction_mse_bigan", "{:.3f}"),
+           ("E(G(z)) error", "z_reconstruction_error_final_n2000", "{:.3f}"), ("prior variance", "z_prior_variance",
+                                                                            "{:.3f}"))
+MODE_COLUMNS = (("modes", "modes_captured", "{}"), ("high quality", "high_quality_fraction", "{:.1%}"))
+
+
+def _cell(value, form):
+    return "-" if value is None else form.format(value)
+
+
+def print_table(runs):
+    """One Markdown row per run, grouped by entry and overrides (the variant), each group followed by
+    its mean +- standard error where it has more than one seed."""
+    variants = {}
+    for run in runs:
+        key = (run["entry"], json.dumps({k: v for k, v in run.get("overrides", {}).items() if k != "training.seed"},
+                                        sort_keys=True))
+        variants.setdefault(key, []).append(run)
+    modes = any("mode_coverage_n2500" in run for run in runs)
+    headings = ["variant"] + [c[0] for c in COLUMNS] + ([c[0] for c in MODE_COLUMNS] if modes else [])
+    print("| " + " | ".join(headings) + " |\n|" + " --- |" * len(headings))
+    for (entry, overrides), group in variants.items():
+        name = entry + "".join(f" {k}={v}" for k, v in json.loads(overrides).items())
+        values = [[run.get(key) for _, key, _ in COLUMNS] +
+                  ([run.get("mode_coverage_n2500", {}).get(key) for _, key, _ in MODE_COLUMNS] if modes else [])
+                  for run in sorted(group, key=lambda run: run["seed"])]
+        forms = [c[2] for c in COLUMNS] + ([c[2] for c in MODE_COLUMNS] if modes else [])
+        for row in values:
+            print("| " + " | ".join([name] + [_cell(v, f) for v, f in zip(row, forms)]) + " |")
+        if len(group) > 1:
+            summary = []
+            for column, form in zip(zip(*values), forms):
+                numbers = [v for v in column if v is not None]
+                mean = np.mean(numbers) if numbers else None
+                if len(numbers) < 2:
+                    summary.append("-")
+                elif form == "{}":  # counts: their mean
+                    summary.append(f"{mean:.1f}")
+                else:
+                    summary.append(f"{form.format(mean)} +- {form.format(np.std(numbers, ddof=1) / len(numbers) ** 0.5)}")
+            summary[0] = f"{len(group)} seeds"
+            print("| " + " | ".join([f"{name}: mean +- s.e."] + summary) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entry", default="bigan-digits")
@@ -86,7 +137,16 @@ def main():
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--skip-autoencoder", action="store_true", help="do not train the autoencoder baseline")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--table", nargs="+", metavar="FILE", help="print a Markdown table of runs saved with --json "
+                                                                   "(and train nothing)")
     args = parser.parse_args()
+    if args.table:
+        runs = []
+        for path in args.table:
+            with open(path) as file:
+                runs.append(json.load(file))
+        print_table(runs)
+        return
     overrides = dict(ganzoo.zoo.parse_override(text) for text in args.set)
     config = ganzoo.get_config(args.entry, {"training.seed": args.seed, **overrides})
 
