@@ -46,7 +46,14 @@ PARITY_CASES = {
 
 
 def _trained(entry, strategy, steps=2):
+    """`entry` trained for `steps` steps under `strategy`, every player with plain SGD (learning rate
+    0.01): the replicas sum gradients in another order than one device, and Adam would turn the
+    rounding difference of a gradient near 0 into a step of up to its learning rate (seen on an AMD
+    EPYC host), while SGD keeps it at rounding level; SGD also shows a wrongly scaled aggregation,
+    which Adam, invariant to the gradient's scale, would hide."""
     config = registry.get_config(entry, PARITY_CASES[entry])
+    for section in config["optimizer"].values():
+        section.update(name="sgd", learning_rate=0.01, momentum=0.0)
     with strategy.scope():
         source = registry.open_training_data(config["data"])
         model = registry.build_from_config(config, source=source)
