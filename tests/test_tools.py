@@ -121,15 +121,24 @@ def test_export_benchmark_times_every_format_against_the_keras_call(tmp_path):
     assert set(rows["bytes"]) == formats - {"keras"} and all(size > 0 for size in rows["bytes"].values())
 
 
-def test_throughput_benchmark_times_ganzoo_against_the_textbook_recipe(tmp_path):
+def test_throughput_benchmark_times_ganzoo_against_the_textbook_recipe_under_two_thread_settings(tmp_path):
     report = tmp_path / "throughput.json"
-    _run([str(ROOT / "tools" / "benchmark_throughput.py"), "gan-ring", "--precision", "float32", "--steps", "2",
-          "--repeats", "2", "--warmup", "1", "--seconds", "0", "--levers", "reuse_forward", "--json", str(report)],
-         tmp_path)
-    result = json.loads(report.read_text())
+    _run([str(ROOT / "tools" / "benchmark_throughput.py"), "gan-ring", "--precision", "float32", "--steps", "1",
+          "--repeats", "1", "--warmup", "1", "--seconds", "0", "--levers", "reuse_forward", "--threads", "2:2", "1:1",
+          "--json", str(report)], tmp_path)
+    comparison = json.loads(report.read_text())
+    # one fresh process per setting, each with the pools it was given
+    assert comparison["thread_settings"] == ["2:2", "1:1"]
+    assert comparison["threads_used"] == {"2:2": {"intra_op": 2, "inter_op": 2}, "1:1": {"intra_op": 1, "inter_op": 1}}
+    row, = comparison["thread_rows"]
+    assert set(row["threads"]) == {"reference", "ganzoo", "ganzoo reuse_forward"}
+    for settings in row["threads"].values():
+        assert set(settings) == {"2:2", "1:1"}
+        assert settings["2:2"]["ratio"] == 1.0 and settings["1:1"]["images_per_second"] > 0
+    result = comparison["runs"][0]["2:2"]  # one process's own report
     assert result["matmul_gflop_per_second"]["float32"] > 0 and result["machine"]["tensorflow"]
     row, = result["rows"]
-    assert (row["case"], row["precision"], row["batch"], len(row["rounds"])) == ("gan-ring", "float32", 512, 2)
+    assert (row["case"], row["precision"], row["batch"], len(row["rounds"])) == ("gan-ring", "float32", 512, 1)
     sides = row["sides"]
     assert set(sides) == {"reference", "ganzoo", "ganzoo reuse_forward"}
     for side in sides.values():
@@ -138,6 +147,19 @@ def test_throughput_benchmark_times_ganzoo_against_the_textbook_recipe(tmp_path)
     assert 0.8 < sides["ganzoo"]["gflop_per_update"] / sides["reference"]["gflop_per_update"] < 1.25
     # reusing the generator's forward pass executes fewer operations per update
     assert sides["ganzoo reuse_forward"]["gflop_per_update"] < sides["ganzoo"]["gflop_per_update"]
+
+
+def test_throughput_benchmark_times_each_kernel_layer_alone(tmp_path):
+    report = tmp_path / "layers.json"
+    _run([str(ROOT / "tools" / "benchmark_throughput.py"), "gan-ring", "--precision", "float32", "--layers",
+          "--steps", "1", "--json", str(report)], tmp_path)
+    case, = json.loads(report.read_text())["layer_rows"]
+    layers = {(row["network"], row["layer"]): row for row in case["layers"]}
+    # gan-ring's MLPs: 16 -> 256 -> 256 -> 256 -> 2 and 2 -> 256 -> 256 -> 256 -> 1, four dense layers each
+    assert len(layers) == 8 and layers["generator", "generator_dense_0"]["input_shape"] == [512, 16]
+    # a 256 x 256 dense layer forward and backward: three products of 2 * 512 * 256 * 256 operations
+    assert layers["generator", "generator_dense_1"]["gflop"] == pytest.approx(3 * 2 * 512 * 256 * 256 / 1e9, rel=0.05)
+    assert all(row["seconds"] > 0 for row in layers.values()) and case["kernel_layers_gflop_per_second"] > 0
 
 
 def test_distribution_benchmark_times_one_device_against_mirrored(tmp_path):

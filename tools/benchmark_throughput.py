@@ -24,6 +24,23 @@ against the entry's defaults).
     python tools/benchmark_throughput.py --json docs/benchmarks/throughput_zoo.json
     python tools/benchmark_throughput.py keras-io-dcgan --precision float32 mixed_bfloat16 --repeats 5
     python tools/benchmark_throughput.py --from-json docs/benchmarks/throughput_zoo.json   # the Markdown table
+
+Where the FLOPs go (`--layers`): every layer with a kernel of a referenced case's two networks, alone,
+forward and backward (gradients for its input and its weights) at the batch an update runs it at,
+timed and counted like an update; its GFLOP/s against the float32 matmul limit, and the two networks'
+kernel layers together, which bounds what any training loop around them can reach:
+
+    python tools/benchmark_throughput.py keras-io-dcgan dcgan-digits --precision float32 --layers \
+        --json docs/benchmarks/throughput_layers.json
+
+Thread settings (`--threads INTRA:INTER`, TensorFlow's intra-op and inter-op pools, 0 = TensorFlow's
+choice) are fixed for a process, so they cannot alternate within one. With one setting this process
+uses it; with several, every round runs the benchmark once per setting, each in a fresh process, in an
+order rotated from round to round, and the report gives each side's median speed per setting and its
+per-round ratio to the first setting:
+
+    python tools/benchmark_throughput.py gan-ring dcgan-digits --precision float32 \
+        --threads 0:0 2:1 1:1 1:2 --repeats 5 --json docs/benchmarks/throughput_threads.json
 """
 
 import argparse
@@ -32,6 +49,9 @@ import os
 import platform
 import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -202,10 +222,7 @@ def update_flops(model, dataset, batch):
     profiler counts them (convolutions, their gradients, matmuls, elementwise ops with registered
     statistics)."""
     spec = tf.nest.map_structure(lambda s: tf.TensorSpec((batch, *s.shape[1:]), s.dtype), dataset.element_spec)
-    concrete = tf.function(model.train_step).get_concrete_function(spec)
-    options = (tf.compat.v1.profiler.ProfileOptionBuilder(tf.compat.v1.profiler.ProfileOptionBuilder.float_operation())
-               .with_empty_output().build())
-    return int(tf.compat.v1.profiler.profile(graph=concrete.graph, options=options).total_float_ops)
+    return traced_flops(model.train_step, spec)
 
 
 def images_per_second(model, dataset, batch, steps, cpu=None):
@@ -288,7 +305,168 @@ def measure(case, dtype, jit_compile, steps, repeats, warmup, seconds, levers=()
     return row
 
 
+def traced_flops(function, *specs):
+    """Floating-point operations of `function` traced on `specs`, as TensorFlow's profiler counts them."""
+    concrete = tf.function(function).get_concrete_function(*specs)
+    options = (tf.compat.v1.profiler.ProfileOptionBuilder(tf.compat.v1.profiler.ProfileOptionBuilder.float_operation())
+               .with_empty_output().build())
+    return int(tf.compat.v1.profiler.profile(graph=concrete.graph, options=options).total_float_ops)
+
+
+def kernel_layers(network):
+    """The layers with a kernel (dense and convolution layers) of `network`, nested models opened."""
+    for layer in network.layers:
+        if isinstance(layer, keras.Model):
+            yield from kernel_layers(layer)
+        elif any(weight.name == "kernel" for weight in layer.weights):
+            yield layer
+
+
+#: forward-backward passes of a layer per timed call (inside one traced loop)
+LAYER_REPEATS = 8
+
+
+def layer_speeds(case, dtype, calls):
+    """Each kernel layer of the case's generator and discriminator alone, forward and backward at the
+    update's batch: GFLOP per pass, median seconds per pass over `calls` calls of LAYER_REPEATS passes,
+    GFLOP/s; and both networks' kernel layers together (total FLOPs over total time)."""
+    models, batch, _, _ = build_sides(case, dtype, False, ())
+    reference, rows = models["reference"], []
+    for role, network in (("generator", reference.generator), ("discriminator", reference.discriminator)):
+        for layer in kernel_layers(network):
+            shape = (batch, *layer.input.shape[1:])
+            inputs = tf.cast(tf.random.normal(shape), layer.compute_dtype)
+
+            def forward_backward(x, layer=layer):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    loss = tf.reduce_sum(tf.cast(layer(x, training=True), tf.float32))
+                return tape.gradient(loss, [x, *layer.trainable_variables])
+
+            @tf.function
+            def repeated(x, forward_backward=forward_backward):  # in one call: no per-call dispatch timed
+                total = tf.constant(0.0)
+                for _ in tf.range(LAYER_REPEATS):
+                    total += tf.add_n([tf.reduce_sum(tf.cast(g, tf.float32)) for g in forward_backward(x)])
+                return total
+
+            flops = traced_flops(forward_backward, tf.TensorSpec(shape, inputs.dtype))
+            repeated(inputs).numpy()  # traces and warms
+            seconds = []
+            for _ in range(calls):
+                start = time.perf_counter()
+                repeated(inputs).numpy()
+                seconds.append((time.perf_counter() - start) / LAYER_REPEATS)
+            median = statistics.median(seconds)
+            rows.append({"network": role, "layer": layer.name, "kind": type(layer).__name__,
+                         "input_shape": list(shape), "gflop": flops / 1e9, "seconds": median,
+                         "gflop_per_second": flops / 1e9 / median})
+    total_gflop, total_seconds = sum(r["gflop"] for r in rows), sum(r["seconds"] for r in rows)
+    return {"case": case, "precision": dtype, "batch": batch, "layers": rows,
+            "kernel_layers_gflop_per_second": total_gflop / total_seconds}
+
+
+def layers_markdown(report):
+    limit = report["matmul_gflop_per_second"]
+    lines = [f"Matmul limits: float32 {limit['float32']:.0f} GFLOP/s, bfloat16 {limit['bfloat16']:.0f} GFLOP/s.", "",
+             "| case | precision | network | layer | input (batch first) | GFLOP forward + backward | ms | GFLOP/s "
+             "| of the matmul limit | share of the kernel layers' time |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for case in report["layer_rows"]:
+        matmul = limit["bfloat16" if "bfloat16" in case["precision"] else "float32"]
+        total = sum(row["seconds"] for row in case["layers"])
+        for row in case["layers"]:
+            lines.append(f"| `{case['case']}` | {case['precision']} | {row['network']} | {row['layer']} ({row['kind']}) | "
+                         f"{'x'.join(map(str, row['input_shape']))} | {row['gflop']:.2f} | {row['seconds'] * 1e3:.1f} | "
+                         f"{row['gflop_per_second']:.0f} | {row['gflop_per_second'] / matmul:.0%} | "
+                         f"{row['seconds'] / total:.0%} |")
+        speed = case["kernel_layers_gflop_per_second"]
+        lines.append(f"| `{case['case']}` | {case['precision']} | both | all kernel layers | | | {total * 1e3:.1f} | "
+                     f"{speed:.0f} | {speed / matmul:.0%} | 100% |")
+    return "\n".join(lines)
+
+
+def thread_setting(text):
+    """`INTRA:INTER` as a pair of non-negative ints (0 = TensorFlow's choice)."""
+    try:
+        intra, inter = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected INTRA:INTER, two non-negative integers such as 2:1; got {text!r}")
+    if intra < 0 or inter < 0:
+        raise argparse.ArgumentTypeError(f"thread counts must be >= 0 (0 = TensorFlow's choice); got {text!r}")
+    return intra, inter
+
+
+def use_threads(intra, inter):
+    """Sizes TensorFlow's thread pools for this process; only possible before its runtime starts."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+    except RuntimeError as error:
+        raise SystemExit(f"could not set threads {intra}:{inter}: TensorFlow's runtime had already started ({error})")
+
+
+def compare_threads(settings, child_args, repeats):
+    """Runs this benchmark once per setting and round, each in a fresh process with `--repeats 1`, the order
+    of the settings rotated from round to round; returns the report (per row and side, each setting's
+    median images/s and images per CPU-second, and the median per-round ratio to the first setting; the
+    processes' own reports under "runs", a {setting: report} per round)."""
+    labels = [f"{intra}:{inter}" for intra, inter in settings]
+    rounds, machine_info, used = [], None, {}
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(repeats):
+            order = labels[index % len(labels):] + labels[:index % len(labels)]
+            rounds.append({})
+            for label in order:
+                out = Path(folder) / f"round{index}_{label.replace(':', '_')}.json"
+                subprocess.run([sys.executable, __file__, *child_args, "--repeats", "1", "--threads", label,
+                                "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
+                report = json.loads(out.read_text())
+                machine_info, used[label] = report["machine"], report["threads"]
+                rounds[-1][label] = report
+    rows = []
+    for position, first_row in enumerate(rounds[0][labels[0]]["rows"]):
+        row = {key: first_row[key] for key in ("case", "precision", "jit_compile", "batch")}
+        row["threads"] = {}
+        for side in first_row["sides"]:
+            def speeds(label, key):
+                return [r[label]["rows"][position]["sides"][side][key] for r in rounds]
+            for label in labels:
+                wall, cpu = speeds(label, "images_per_second"), speeds(label, "images_per_cpu_second")
+                ratios = [a / b for a, b in zip(wall, speeds(labels[0], "images_per_second"))]
+                cpu_ratios = [a / b for a, b in zip(cpu, speeds(labels[0], "images_per_cpu_second"))]
+                row["threads"].setdefault(side, {})[label] = {
+                    "images_per_second": statistics.median(wall), "images_per_cpu_second": statistics.median(cpu),
+                    "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)],
+                    "cpu_ratio": statistics.median(cpu_ratios), "rounds": wall, "cpu_rounds": cpu}
+        rows.append(row)
+    limits = {label: [r[label]["matmul_gflop_per_second"] for r in rounds] for label in labels}
+    return {"machine": machine_info, "thread_settings": labels, "threads_used": used, "repeats": repeats,
+            "matmul_gflop_per_second_by_threads": limits, "thread_rows": rows, "runs": rounds}
+
+
+def threads_markdown(report):
+    first = report["thread_settings"][0]
+    lines = [f"Threads INTRA:INTER (0 = TensorFlow's choice); ratios to {first}, median of "
+             f"{report['repeats']} rounds, each setting in a fresh process.", "",
+             "| case | precision | XLA | batch | side | threads | images/s | ratio (per-round range) | "
+             "images per CPU-s (ratio) | float32 matmul GFLOP/s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for row in report["thread_rows"]:
+        for side, settings in row["threads"].items():
+            for label, got in settings.items():
+                low, high = got["ratio_range"]
+                matmul = statistics.median(limit["float32"] for limit in report["matmul_gflop_per_second_by_threads"][label])
+                lines.append(f"| `{row['case']}` | {row['precision']} | {'on' if row['jit_compile'] else 'off'} | "
+                             f"{row['batch']} | {side} | {label} | {got['images_per_second']:.1f} | "
+                             f"{got['ratio']:.2f} ({low:.2f}-{high:.2f}) | {got['images_per_cpu_second']:.1f} "
+                             f"({got['cpu_ratio']:.2f}) | {matmul:.0f} |")
+    return "\n".join(lines)
+
+
 def markdown(report):
+    if "layer_rows" in report:
+        return layers_markdown(report)
+    if "thread_rows" in report:
+        return threads_markdown(report)
     limits = report["matmul_gflop_per_second"]
     lines = [f"Matmul limits: float32 {limits['float32']:.0f} GFLOP/s, bfloat16 {limits['bfloat16']:.0f} GFLOP/s.", "",
              "| case | precision | XLA | batch | side | images/s | GFLOP per update | GFLOP/s | ratio to the reference "
@@ -321,13 +499,42 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--levers", nargs="*", choices=tuple(LEVERS), default=[],
                         help="ganzoo with these settings, each as a side of its own")
+    parser.add_argument("--layers", action="store_true",
+                        help="time each kernel layer of the referenced cases alone instead of training")
+    parser.add_argument("--threads", nargs="+", type=thread_setting, metavar="INTRA:INTER",
+                        help="TensorFlow's thread pools; several settings are compared, each in fresh processes")
     parser.add_argument("--json")
     parser.add_argument("--from-json", help="print the Markdown table of an earlier --json report and stop")
     args = parser.parse_args()
     if args.from_json:
         print(markdown(json.loads(Path(args.from_json).read_text())))
         return
-    report = {"machine": machine(), "matmul_gflop_per_second": matmul_limits(), "rows": []}
+    if args.threads and len(args.threads) > 1:
+        child_args = [*args.cases, "--precision", *args.precision, "--jit", *args.jit, "--steps", str(args.steps),
+                      "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
+        if args.levers:
+            child_args += ["--levers", *args.levers]
+        report = compare_threads(args.threads, child_args, args.repeats)
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+        print(markdown(report))
+        return
+    if args.threads:
+        use_threads(*args.threads[0])
+    if args.layers:
+        report = {"machine": machine(), "matmul_gflop_per_second": matmul_limits(), "layer_rows": []}
+        for case in args.cases or REFERENCED:
+            if case not in REFERENCED:
+                raise SystemExit(f"--layers times the networks of a referenced case ({', '.join(REFERENCED)}); got {case}")
+            for dtype in args.precision:
+                report["layer_rows"].append(layer_speeds(case, dtype, max(args.steps, 3)))
+                if args.json:
+                    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+        print(markdown(report))
+        return
+    report = {"machine": machine(), "matmul_gflop_per_second": matmul_limits(), "rows": [],
+              "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                          "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}}
     for case in args.cases or CASES:
         for dtype in args.precision:
             for jit in args.jit:
